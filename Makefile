@@ -1,0 +1,35 @@
+# The course's commands. `make book` builds the HTML book, `make test` runs every test.
+# Both create the virtual environment .venv and install requirements.txt on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# size setting of the chapters: full (book quality, default) or fast (tests, CI)
+TLCOURSE_SIZE ?= full
+BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
+
+export OMP_NUM_THREADS ?= 1
+export PYDEVD_DISABLE_FILE_VALIDATION = 1
+
+.PHONY: install book test lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+# The HTML book lands in _build/html (fast setting: _build/fast/_build/html).
+book: install
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
+
+lint: install
+	$(BIN)/ruff check .
+
+# Unit tests of tlcourse plus every chapter executed by nbval, always in the fast setting.
+test: install lint
+	TLCOURSE_SIZE=fast $(BIN)/python -m pytest -n 2 --dist loadfile
+
+clean:
+	rm -rf _build

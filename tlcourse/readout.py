@@ -1,0 +1,112 @@
+"""Convex readouts on fixed features: the last layer of transfer learning and random features.
+
+The estimator of the course (MODEL.md §4-5) is
+
+    w_hat = argmin_w  sum_mu loss(y_mu, w . v_mu / sqrt(p)) + (lam / 2) |w|^2,
+
+on features ``V`` of shape (n, p), labels ``y`` in {-1, +1}. The logistic loss is solved exactly
+(to a tight gradient tolerance) by scikit-learn's L-BFGS ``LogisticRegression`` on the rescaled
+features ``V / sqrt(p)`` with ``C = 1 / lam`` and no intercept; the square loss in closed form.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from ._checks import check_choice, check_positive
+
+LOSSES = ("logistic", "square")
+
+
+def _check_data(V, y) -> tuple[np.ndarray, np.ndarray]:
+    V = np.asarray(V, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if V.ndim != 2 or V.shape[0] == 0:
+        raise ValueError(f"V must be a non-empty (n, p) array of features, got shape {V.shape}")
+    if y.shape != (V.shape[0],):
+        raise ValueError(f"y must have shape (n,) = ({V.shape[0]},), got {y.shape}")
+    if not np.isin(y, (-1.0, 1.0)).all():
+        raise ValueError("y must contain only -1 and +1 labels")
+    return V, y
+
+
+def objective(w, V, y, lam: float, loss: str = "logistic") -> float:
+    """The regularised empirical risk minimised by :func:`fit_readout`."""
+    V, y = _check_data(V, y)
+    z = V @ w / np.sqrt(V.shape[1])
+    data = np.logaddexp(0.0, -y * z).sum() if loss == "logistic" else 0.5 * ((y - z) ** 2).sum()
+    return float(data + 0.5 * lam * w @ w)
+
+
+def gradient(w, V, y, lam: float, loss: str = "logistic") -> np.ndarray:
+    """Gradient of :func:`objective` with respect to ``w``, shape (p,)."""
+    V, y = _check_data(V, y)
+    z = V @ w / np.sqrt(V.shape[1])
+    if loss == "logistic":
+        dz = -y * np.exp(-np.logaddexp(0.0, y * z))  # -y * sigmoid(-y z)
+    else:
+        dz = z - y
+    return V.T @ dz / np.sqrt(V.shape[1]) + lam * w
+
+
+def fit_readout(V, y, lam: float, loss: str = "logistic", *, tol: float = 1e-8) -> np.ndarray:
+    """Weights ``w_hat`` (p,) minimising the regularised loss on features ``V`` (n, p).
+
+    ``lam > 0`` is required for the logistic loss (separable data have no minimiser otherwise);
+    the square loss accepts ``lam >= 0`` (minimum-norm solution at 0). Warns with the gradient
+    norm reached if the logistic solver stops before ``tol``.
+    """
+    V, y = _check_data(V, y)
+    check_choice(loss, "loss", LOSSES)
+    lam = check_positive(lam, "lam", allow_zero=(loss == "square"))
+    n, p = V.shape
+    X = V / np.sqrt(p)
+    if loss == "square":
+        if lam == 0:
+            return np.linalg.lstsq(X, y, rcond=None)[0]
+        if n >= p:
+            return np.linalg.solve(X.T @ X + lam * np.eye(p), X.T @ y)
+        return X.T @ np.linalg.solve(X @ X.T + lam * np.eye(n), y)
+    if np.all(y == y[0]):
+        # one class only: scikit-learn refuses; the problem is still strictly convex
+        return _fit_one_class(X, y, lam, tol)
+    model = LogisticRegression(C=1.0 / lam, fit_intercept=False, tol=tol, max_iter=10_000)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y)
+    w = model.coef_.ravel().copy()
+    if any(issubclass(c.category, ConvergenceWarning) for c in caught):
+        g = np.linalg.norm(gradient(w, V, y, lam))
+        warnings.warn(
+            f"logistic readout did not reach tol={tol}: gradient norm {g:.3g} after "
+            f"{int(model.n_iter_[0])} iterations", ConvergenceWarning, stacklevel=2
+        )
+    return w
+
+
+def _fit_one_class(X: np.ndarray, y: np.ndarray, lam: float, tol: float) -> np.ndarray:
+    """Minimiser when all labels agree (scikit-learn refuses one class): SciPy's L-BFGS."""
+    V, p = X * np.sqrt(X.shape[1]), X.shape[1]
+    res = minimize(
+        objective, np.zeros(p), args=(V, y, lam), jac=gradient, method="L-BFGS-B",
+        options={"gtol": tol, "maxiter": 10_000},
+    )
+    if not res.success:
+        msg = f"one-class logistic readout: {res.message}"
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    return res.x
+
+
+def predict(w, V) -> np.ndarray:
+    """Predicted labels ``sign(V w)`` in {-1, +1} for features ``V`` (n, p)."""
+    return np.where(np.asarray(V) @ w >= 0, 1.0, -1.0)
+
+
+def error_rate(w, V, y) -> float:
+    """Fraction of samples whose predicted sign differs from ``y``."""
+    return float(np.mean(predict(w, V) != np.asarray(y)))
