@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from ._checks import check_choice, check_positive
 
 LOSSES = ("logistic", "square")
+GRAD_RTOL = 1e-4  # relative gradient norm accepted as converged
 
 
 def _check_data(V, y) -> tuple[np.ndarray, np.ndarray]:
@@ -54,12 +55,15 @@ def gradient(w, V, y, lam: float, loss: str = "logistic") -> np.ndarray:
     return V.T @ dz / np.sqrt(V.shape[1]) + lam * w
 
 
-def fit_readout(V, y, lam: float, loss: str = "logistic", *, tol: float = 1e-8) -> np.ndarray:
+def fit_readout(
+    V, y, lam: float, loss: str = "logistic", *, tol: float = 1e-8, max_iter: int = 10_000
+) -> np.ndarray:
     """Weights ``w_hat`` (p,) minimising the regularised loss on features ``V`` (n, p).
 
     ``lam > 0`` is required for the logistic loss (separable data have no minimiser otherwise);
-    the square loss accepts ``lam >= 0`` (minimum-norm solution at 0). Warns with the gradient
-    norm reached if the logistic solver stops before ``tol``.
+    the square loss accepts ``lam >= 0`` (minimum-norm solution at 0). The logistic fit is checked
+    after the fact: a ``ConvergenceWarning`` with the gradient norm reached is raised whenever the
+    gradient at the returned weights exceeds ``GRAD_RTOL`` times its value at ``w = 0``.
     """
     V, y = _check_data(V, y)
     check_choice(loss, "loss", LOSSES)
@@ -75,15 +79,16 @@ def fit_readout(V, y, lam: float, loss: str = "logistic", *, tol: float = 1e-8) 
     if np.all(y == y[0]):
         # one class only: scikit-learn refuses; the problem is still strictly convex
         return _fit_one_class(X, y, lam, tol)
-    model = LogisticRegression(C=1.0 / lam, fit_intercept=False, tol=tol, max_iter=10_000)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
+    model = LogisticRegression(C=1.0 / lam, fit_intercept=False, tol=tol, max_iter=max_iter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # judged below on the gradient itself
         model.fit(X, y)
     w = model.coef_.ravel().copy()
-    if any(issubclass(c.category, ConvergenceWarning) for c in caught):
-        g = np.linalg.norm(gradient(w, V, y, lam))
+    g = np.linalg.norm(gradient(w, V, y, lam))
+    g0 = np.linalg.norm(gradient(np.zeros(p), V, y, lam))
+    if g > GRAD_RTOL * g0:
         warnings.warn(
-            f"logistic readout did not reach tol={tol}: gradient norm {g:.3g} after "
+            f"logistic readout not converged: gradient norm {g:.3g} (at w=0: {g0:.3g}) after "
             f"{int(model.n_iter_[0])} iterations", ConvergenceWarning, stacklevel=2
         )
     return w
