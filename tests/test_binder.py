@@ -1,0 +1,106 @@
+"""The Binder configuration (binder/) agrees with the project's pinned requirements.txt.
+
+Binder reads only binder/ when that folder exists, so its requirements must repeat every pin of
+requirements.txt; the only allowed differences are the CPU build of torch (from PyTorch's CPU index)
+and the binder-only packages listed below.
+"""
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+BINDER = ROOT / "binder"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+BINDER_ONLY = {"jupyterlab"}  # the interface the launch buttons open (jupytext's viewer needs 4.x)
+
+
+def parse_requirements(path: Path) -> tuple[dict[str, Requirement], list[str]]:
+    """({normalised name: requirement}, [option and editable lines]) of a requirements file."""
+    reqs: dict[str, Requirement] = {}
+    options: list[str] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #")[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("-"):
+            options.append(line)
+            continue
+        req = Requirement(line)
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        assert name not in reqs, f"{path.name}: {req.name} is listed twice"
+        reqs[name] = req
+    return reqs, options
+
+
+def pinned_version(req: Requirement) -> Version:
+    specs = list(req.specifier)
+    assert len(specs) == 1 and specs[0].operator == "==", f"{req} is not pinned with =="
+    return Version(specs[0].version)
+
+
+@pytest.fixture(scope="module")
+def main_reqs():
+    return parse_requirements(ROOT / "requirements.txt")
+
+
+@pytest.fixture(scope="module")
+def binder_reqs():
+    return parse_requirements(BINDER / "requirements.txt")
+
+
+def test_same_packages(main_reqs, binder_reqs):
+    main, binder = set(main_reqs[0]), set(binder_reqs[0])
+    assert main - binder == set(), f"missing from binder/requirements.txt: {sorted(main - binder)}"
+    extra = binder - main - BINDER_ONLY
+    assert extra == set(), f"binder/requirements.txt has packages requirements.txt lacks: {extra}"
+
+
+def test_same_versions(main_reqs, binder_reqs):
+    for name, req in main_reqs[0].items():
+        want, got = pinned_version(req), pinned_version(binder_reqs[0][name])
+        assert got.public == want.public, f"{name}: requirements.txt pins {want}, binder {got}"
+
+
+def test_torch_is_the_cpu_build(binder_reqs):
+    reqs, options = binder_reqs
+    torch = pinned_version(reqs["torch"])
+    assert torch.local == "cpu", f"binder pins torch {torch}; the CPU build is {torch.public}+cpu"
+    assert f"--extra-index-url {CPU_INDEX}" in options, "binder needs PyTorch's CPU wheel index"
+
+
+def test_binder_only_packages_are_pinned(binder_reqs):
+    for name in BINDER_ONLY:
+        pinned_version(binder_reqs[0][name])
+
+
+def test_installs_the_course_package(main_reqs, binder_reqs):
+    assert "-e ." in main_reqs[1]
+    assert "-e ." in binder_reqs[1], "binder must install tlcourse (-e .) like requirements.txt"
+
+
+def test_python_version_satisfies_the_project():
+    runtime = (BINDER / "runtime.txt").read_text(encoding="utf-8").strip()
+    match = re.fullmatch(r"python-(\d+\.\d+)", runtime)
+    assert match, f"binder/runtime.txt should read python-X.Y, not {runtime!r}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requires = SpecifierSet(project["requires-python"])
+    assert Version(match.group(1)) in requires, f"{runtime} violates requires-python {requires}"
+
+
+def test_post_build_opens_chapters_as_notebooks(main_reqs):
+    post = BINDER / "postBuild"
+    assert os.access(post, os.X_OK), "binder/postBuild must be executable"
+    text = post.read_text(encoding="utf-8")
+    assert text.startswith("#!"), "binder/postBuild needs a shebang line"
+    commands = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    viewer = [ln for ln in commands if ln.split()[:2] == ["jupytext-config", "set-default-viewer"]]
+    assert viewer, "postBuild must make jupytext's notebook the default viewer of .md files"
+    assert {"markdown", "myst"} <= set(viewer[0].split()[2:])
+    assert "jupytext" in main_reqs[0], "the viewer comes with jupytext, which must be installed"
