@@ -14,6 +14,7 @@ which directions two tasks share.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -78,12 +79,17 @@ class Task:
 
     def inputs(self, C: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Inputs ``sigma(C F / sqrt(D))`` of latent vectors ``C`` (n, D) -> (n, N)."""
-        C = np.asarray(C)
+        C = np.asarray(C, dtype=np.float32 if np.asarray(C).dtype == np.float32 else np.float64)
         if C.ndim != 2 or C.shape[1] != self.D:
             raise ValueError(f"C must have shape (n, D) with D = {self.D}, got {C.shape}")
-        out = np.matmul(C, self.F.astype(C.dtype, copy=False), out=out)
-        out *= 1.0 / np.sqrt(self.D)
+        out = np.matmul(C, self._scaled_F[C.dtype.char], out=out)
         return activations.apply(self.activation, out, out=out)
+
+    @cached_property
+    def _scaled_F(self) -> dict:
+        """``F / sqrt(D)`` in float64 and float32, computed once: saves a pass over the inputs."""
+        G = self.F / np.sqrt(self.D)
+        return {"d": G, "f": G.astype(np.float32)}
 
     def labels(self, C: np.ndarray) -> np.ndarray:
         """Labels ``sign(C theta / sqrt(D))`` in {-1, +1} of latent vectors ``C`` (n, D) -> (n,)."""
