@@ -35,8 +35,9 @@ class Kappas:
 
 
 def _sign(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    # np.sign maps 0 to 0; zero has probability 0 for Gaussian inputs, so this is harmless
-    return np.sign(x, out=out)
+    # +-1 by the sign bit (so sign(+0) = 1, sign(-0) = -1; zero has probability 0 anyway);
+    # copysign is several times faster than np.sign, which dominated sampling
+    return np.copysign(1.0, x, out=out)
 
 
 _NUMPY = {
@@ -72,7 +73,7 @@ def torch_fn(name: str):
 
     check_choice(name, "activation", ACTIVATIONS)
     return {
-        "sign": torch.sign,
+        "sign": lambda t: torch.copysign(torch.ones_like(t), t),
         "erf": torch.erf,
         "tanh": torch.tanh,
         "relu": torch.relu,
