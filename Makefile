@@ -10,7 +10,7 @@ BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: install book test lint clean
+.PHONY: install vendor book student test lint clean
 
 install: $(VENV)/.installed
 
@@ -20,9 +20,22 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+# MathJax, require.js and the widget manager, pinned in tools/vendor/, served from the book itself.
+vendor: install
+	$(BIN)/python tools/vendor_assets.py
+
 # The HTML book lands in _build/html (fast setting: _build/fast/_build/html).
-book: install
+book: install vendor
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
+
+# The student edition: the same book with every exercise solution removed, in
+# _build/student/_build/html (fast setting: _build/fast/student/_build/html). Its configuration is
+# generated from _config.yml by book/_ext/student_edition.py; it shares the execution cache of
+# `make book`, so after `make book` no chapter runs again.
+STUDENT_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/student,_build/student)
+student: install vendor
+	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --path-output $(STUDENT_OUT)
 
 lint: install
 	$(BIN)/ruff check .

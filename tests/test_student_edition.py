@@ -1,0 +1,311 @@
+"""The student edition (``make student``) contains no solution text.
+
+Two builds keep this cheap and still complete:
+
+- a tiny book made here, executed, built as both editions: the solution's prose, code and output
+  are in the instructor's HTML (so the checks can see them) and nowhere in the student's;
+- the real book, built as the student edition without executing the chapters (execution does not
+  change which cells a page shows; outputs are covered by the tiny book): no line of solution
+  code and no sentence of solution prose of any chapter appears in the HTML, while the code
+  outside solutions does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+
+_spec = importlib.util.spec_from_file_location(
+    "student_edition", ROOT / "book" / "_ext" / "student_edition.py"
+)
+student_edition = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(student_edition)
+
+
+# --- reading what a page shows -------------------------------------------------------------------
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def html_text(path: Path) -> str:
+    """The visible text of an HTML page (tags, scripts and styles dropped), whitespace squashed."""
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return squash("".join(parser.parts))
+
+
+def text_files(html_dir: Path) -> list[Path]:
+    suffixes = {".html", ".js", ".txt", ".md", ".ipynb", ".json", ".py"}
+    return [p for p in html_dir.rglob("*") if p.is_file() and p.suffix in suffixes]
+
+
+# --- reading a chapter's source ------------------------------------------------------------------
+FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\{[\w-]+\})?")
+
+
+def cell_body(lines: list[str]) -> tuple[list[str], list[str]]:
+    """(tags, code lines) of a code cell's content: its options (YAML block or :key:) removed."""
+    if lines and lines[0].strip() == "---":
+        close = lines.index("---", 1) if "---" in lines[1:] else len(lines)
+        options = yaml.safe_load("\n".join(lines[1:close])) or {}
+        body = lines[close + 1 :]
+    else:
+        n = 0
+        while n < len(lines) and lines[n].startswith(":"):
+            n += 1
+        options = yaml.safe_load("\n".join(ln[1:].replace(":", ": ", 1) for ln in lines[:n])) or {}
+        body = lines[n:]
+    tags = options.get("tags", [])
+    return ([tags] if isinstance(tags, str) else list(tags)), body
+
+
+def split_chapter(text: str) -> dict[str, list[str]]:
+    """Lines of a MyST chapter by role: code and prose inside solutions, code shown outside them.
+
+    Code cells tagged remove-input/remove-cell are left out of "shown code" (the page hides them).
+    """
+    out = {"solution_code": [], "solution_prose": [], "shown_code": [], "other": []}
+    in_solution, cell, fence = False, None, ""
+    for line in text.splitlines():
+        m = FENCE.match(line.strip())
+        if cell is not None:
+            if line.strip() != fence:
+                cell.append(line)
+                continue
+            tags, body = cell_body(cell)
+            hidden = {"remove-input", "remove-cell"} & set(tags)
+            key = "solution_code" if in_solution else ("other" if hidden else "shown_code")
+            out[key] += body
+            cell = None
+        elif m and m.group(2) == "{code-cell}":
+            cell, fence = [], m.group(1)
+        elif m and m.group(2) == "{solution-start}":
+            in_solution = True
+        elif m and m.group(2) == "{solution-end}":
+            in_solution = False
+        else:
+            out["solution_prose" if in_solution else "other"].append(line)
+    return out
+
+
+def code_lines(lines: list[str]) -> set[str]:
+    """Lines of code worth looking for: long enough to be specific, not comments."""
+    keep = set()
+    for line in lines:
+        s = squash(line)
+        if len(s) >= 12 and not s.startswith("#"):
+            keep.add(s)
+    return keep
+
+
+def prose_fragments(lines: list[str]) -> set[str]:
+    """Plain-text pieces of prose (no markup, maths, quotes or dashes), as the page renders them."""
+    keep = set()
+    for line in lines:
+        if line.lstrip().startswith((":", "```", "#", "|")):
+            continue
+        for piece in re.split(r"[$`{}\[\]*_'\"<>|\\]|--", line):
+            piece = squash(piece)
+            if len(piece) >= 25 and re.fullmatch(r"[A-Za-z0-9 ,.;:()+=/-]+", piece):
+                keep.add(piece)
+    return keep
+
+
+def toc_chapters() -> list[Path]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", [])]
+    return [ROOT / f"{f}.md" for f in files if (ROOT / f"{f}.md").exists()]
+
+
+# --- building ------------------------------------------------------------------------------------
+def build(source: Path, config: dict, out: Path, toc: Path | None = None) -> Path:
+    """Build ``source`` with ``config`` into ``out``; return the HTML folder."""
+    out.mkdir(parents=True, exist_ok=True)
+    config_path = out / "_config.yml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    cmd = [str(JUPYTER_BOOK), "build", str(source), "--config", str(config_path)]
+    cmd += ["--path-output", str(out), "--keep-going", "--quiet"]
+    if toc is not None:
+        cmd += ["--toc", str(toc)]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=source, timeout=600)
+    log = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"build failed:\n{log}"
+    return out / "_build" / "html"
+
+
+def main_config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+# --- the configuration ---------------------------------------------------------------------------
+def test_student_config_changes_only_what_it_documents():
+    main = main_config()
+    student = student_edition.student_config(main, cache="/some/cache")
+    assert main == main_config(), "student_config must not modify its argument"
+    assert student["sphinx"]["config"]["student_edition"] is True
+    assert student["sphinx"]["local_extensions"] == {"student_edition": str(ROOT / "book/_ext")}
+    assert student["sphinx"]["config"]["html_copy_source"] is False
+    assert student["html"]["use_download_button"] is False
+    assert student["execute"]["cache"] == "/some/cache"
+    assert student["title"].endswith("(student edition)")
+    # everything else is the main configuration, key for key
+    for key in ("title", "html", "execute", "sphinx"):
+        student.pop(key), main.pop(key)
+    assert student == main
+
+
+def test_cli_writes_a_config_jupyter_book_can_read(tmp_path):
+    out = tmp_path / "student" / "_config.yml"
+    student_edition.main([str(out), "--cache", str(tmp_path / "cache")])
+    written = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert written == student_edition.student_config(main_config(), tmp_path / "cache")
+
+
+# --- a tiny executed book: prose, code and outputs of solutions ----------------------------------
+TINY_CHAPTER = """\
+---
+jupytext:
+  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+# Tiny
+
+```{code-cell} ipython3
+print("VISIBLE" + "-OUTPUT")
+```
+
+```{exercise} Add two numbers
+:label: ex-tiny
+
+EXERCISE-TEXT-MARKER: add one and one.
+```
+
+```{solution-start} ex-tiny
+:class: dropdown
+```
+
+GATED-PROSE-MARKER explains the answer.
+
+```{code-cell} ipython3
+gated_code_marker = 1 + 1
+print("GATED" + "-OUTPUT-MARKER", gated_code_marker)
+```
+
+```{solution-end}
+```
+
+```{exercise} Another one
+:label: ex-tiny-2
+
+SECOND-EXERCISE-MARKER
+```
+
+```{solution} ex-tiny-2
+:class: dropdown
+
+PLAIN-SOLUTION-MARKER
+```
+"""
+SOLUTION_MARKERS = [
+    "GATED-PROSE-MARKER",
+    "gated_code_marker = 1 + 1",
+    "GATED-OUTPUT-MARKER 2",
+    "PLAIN-SOLUTION-MARKER",
+]
+KEPT_MARKERS = ["EXERCISE-TEXT-MARKER", "SECOND-EXERCISE-MARKER", "VISIBLE-OUTPUT"]
+
+
+@pytest.fixture(scope="module")
+def tiny_book(tmp_path_factory):
+    src = tmp_path_factory.mktemp("tiny")
+    (src / "tiny.md").write_text(TINY_CHAPTER, encoding="utf-8")
+    (src / "_toc.yml").write_text("format: jb-book\nroot: tiny\n", encoding="utf-8")
+    (src / "references.bib").write_text((ROOT / "references.bib").read_text(encoding="utf-8"))
+    main = main_config()
+    main["execute"]["cache"] = str(src / "cache")  # both editions execute the chapter once
+    instructor = build(src, main, src / "instructor")
+    student = build(src, student_edition.student_config(main), src / "student")
+    return instructor, student
+
+
+def test_tiny_instructor_edition_shows_solutions(tiny_book):
+    text = html_text(tiny_book[0] / "tiny.html")
+    for marker in SOLUTION_MARKERS + KEPT_MARKERS:
+        assert marker in text, f"{marker!r} missing from the instructor edition"
+
+
+def test_tiny_student_edition_hides_solutions(tiny_book):
+    html = tiny_book[1]
+    text = html_text(html / "tiny.html")
+    for marker in KEPT_MARKERS:
+        assert marker in text, f"{marker!r} (not a solution) missing from the student edition"
+    for path in text_files(html):
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        seen = html_text(path) if path.suffix == ".html" else raw
+        for marker in SOLUTION_MARKERS:
+            assert marker not in seen and marker not in raw, f"{marker!r} in {path.name}"
+    assert not (html / "_sources").exists(), "the chapters' sources (with solutions) are copied"
+
+
+# --- the real book: every chapter's solutions ----------------------------------------------------
+@pytest.fixture(scope="module")
+def real_student_html(tmp_path_factory):
+    config = student_edition.student_config(main_config())
+    config["execute"]["execute_notebooks"] = "off"
+    return build(ROOT, config, tmp_path_factory.mktemp("student-book"))
+
+
+def test_real_student_edition_has_no_solution_text(real_student_html):
+    files = text_files(real_student_html)
+    checked = 0
+    for chapter in toc_chapters():
+        parts = split_chapter(chapter.read_text(encoding="utf-8"))
+        rest = squash("\n".join(parts["other"] + parts["shown_code"]))
+        secret_code = {s for s in code_lines(parts["solution_code"]) if s not in rest}
+        secret_prose = {s for s in prose_fragments(parts["solution_prose"]) if s not in rest}
+        if not (secret_code or secret_prose):
+            continue
+        checked += 1
+        page = real_student_html / chapter.relative_to(ROOT).with_suffix(".html")
+        text = html_text(page)
+        shown = code_lines(parts["shown_code"])
+        missing = [s for s in shown if s not in text]
+        assert not missing, f"{page.name}: code outside solutions not found, e.g. {missing[:2]}"
+        leaked = [s for s in secret_code | secret_prose if s in text]
+        assert not leaked, f"{page.name} shows solution text: {leaked[:3]}"
+        for path in files:
+            if path.suffix != ".html":
+                raw = squash(path.read_text(encoding="utf-8", errors="replace"))
+                leaked = [s for s in secret_code if s in raw]
+                assert not leaked, f"{path.name} has solution code of {chapter.name}: {leaked[:2]}"
+    assert checked > 0, "no chapter with solutions found: nothing was checked"
