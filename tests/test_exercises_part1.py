@@ -1,0 +1,236 @@
+"""Tests of the exercise checkers of Part I: right answers pass, typical wrong ones are named."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tlcourse as tl
+from tlcourse.exercises import Feedback
+from tlcourse.exercises import chmm as chmm_ex
+from tlcourse.exercises import hmm as hmm_ex
+
+K1 = math.sqrt(2 / math.pi)
+
+
+def _is(fb: Feedback, diagnosis: str) -> None:
+    assert isinstance(fb, Feedback)
+    assert fb.diagnosis == diagnosis, str(fb)
+    assert bool(fb) == (diagnosis == "correct")
+    assert str(fb).startswith("Correct." if fb else "Not yet.")
+
+
+# --- hmm.check_kappa1 -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", tl.activations.ACTIVATIONS)
+def test_kappa1_accepts_reference_values(activation):
+    _is(hmm_ex.check_kappa1(tl.kappas(activation).kappa1, activation), "correct")
+
+
+def test_kappa1_accepts_monte_carlo_within_its_error():
+    rng = np.random.default_rng(0)
+    xi = rng.standard_normal(2_000)
+    _is(hmm_ex.check_kappa1(float(np.mean(np.abs(xi))), n_samples=xi.size), "correct")
+    # the same value without n_samples is held to the quadrature tolerance
+    assert abs(np.mean(np.abs(xi)) - K1) > 1e-3
+    assert not hmm_ex.check_kappa1(float(np.mean(np.abs(xi))))
+
+
+@pytest.mark.parametrize(
+    "value, diagnosis",
+    [
+        (2 / math.pi, "squared"),
+        (-K1, "sign"),
+        (0.0, "kappa0"),
+        (math.sqrt(1 - 2 / math.pi), "kappa_star"),
+        (K1 * math.sqrt(math.pi), "hermite_weights"),
+        (K1 / math.sqrt(2), "hermite_scale"),
+        (K1 * math.sqrt(2 * math.pi), "density_norm"),
+        (2 * K1, "factor_2"),
+        (K1 / 2, "factor_half"),
+        (K1 + 0.006, "imprecise"),
+        (0.3, "unknown"),
+    ],
+)
+def test_kappa1_names_typical_mistakes(value, diagnosis):
+    _is(hmm_ex.check_kappa1(value), diagnosis)
+
+
+def test_kappa1_bad_inputs():
+    with pytest.raises(TypeError, match="value"):
+        hmm_ex.check_kappa1("0.8")
+    with pytest.raises(ValueError, match="activation"):
+        hmm_ex.check_kappa1(0.8, activation="softplus")
+    with pytest.raises(ValueError, match="n_samples"):
+        hmm_ex.check_kappa1(0.8, n_samples=0)
+
+
+# --- hmm.check_hmm_sampler ------------------------------------------------------------------
+
+
+def _sampler(x_rule=None, y_rule=None):
+    """A sampler with the reference rules unless replaced."""
+
+    def sample(F, theta, C, sigma):
+        D = F.shape[0]
+        X = sigma(C @ F / np.sqrt(D)) if x_rule is None else x_rule(F, C, sigma)
+        y = np.where(C @ theta >= 0, 1.0, -1.0) if y_rule is None else y_rule(theta, C)
+        return X, y
+
+    return sample
+
+
+def test_sampler_accepts_reference_and_package():
+    _is(hmm_ex.check_hmm_sampler(_sampler()), "correct")
+
+    def via_package(F, theta, C, sigma):
+        assert sigma is np.tanh
+        task = tl.Task(F, theta, activation="tanh")
+        return task.inputs(C), task.labels(C)
+
+    _is(hmm_ex.check_hmm_sampler(via_package), "correct")
+
+
+@pytest.mark.parametrize(
+    "x_rule, diagnosis",
+    [
+        (lambda F, C, s: s(C @ F / np.sqrt(F.shape[0])).T, "transposed"),
+        (lambda F, C, s: s(C @ F / np.sqrt(F.shape[0]))[:, :-1], "shape"),
+        (lambda F, C, s: s(C @ F), "no_normalisation"),
+        (lambda F, C, s: s(C @ F / F.shape[0]), "normalisation_D"),
+        (lambda F, C, s: s(C @ F / np.sqrt(F.shape[1])), "normalisation_N"),
+        (lambda F, C, s: s(C @ F) / np.sqrt(F.shape[0]), "normalisation_outside"),
+        (lambda F, C, s: C @ F / np.sqrt(F.shape[0]), "no_nonlinearity"),
+        (lambda F, C, s: s(C) @ F / np.sqrt(F.shape[0]), "sigma_first"),
+        (lambda F, C, s: np.sign(C @ F), "inputs_unknown"),
+        (lambda F, C, s: s(C @ F.T), "error"),  # shapes do not match: (n, D) @ (N, D)
+    ],
+)
+def test_sampler_names_input_mistakes(x_rule, diagnosis):
+    _is(hmm_ex.check_hmm_sampler(_sampler(x_rule=x_rule)), diagnosis)
+
+
+@pytest.mark.parametrize(
+    "y_rule, diagnosis",
+    [
+        (lambda th, C: (C @ th >= 0).astype(float), "labels_01"),
+        (lambda th, C: np.where(C @ th >= 0, -1.0, 1.0), "labels_flipped"),
+        (lambda th, C: C @ th / np.sqrt(th.size), "labels_not_sign"),
+        (lambda th, C: np.tanh(C @ th / np.sqrt(th.size)), "labels_not_sign"),
+        (lambda th, C: np.where(C[:, 0] >= 0, 1.0, -1.0), "labels_unknown"),
+        (lambda th, C: np.where(C @ th >= 0, 1.0, -1.0)[:, None], "label_shape"),
+    ],
+)
+def test_sampler_names_label_mistakes(y_rule, diagnosis):
+    _is(hmm_ex.check_hmm_sampler(_sampler(y_rule=y_rule)), diagnosis)
+
+
+def test_sampler_not_a_pair_and_not_callable():
+    _is(hmm_ex.check_hmm_sampler(lambda F, th, C, s: s(C @ F)), "not_pair")
+    with pytest.raises(TypeError, match="sampler"):
+        hmm_ex.check_hmm_sampler(np.zeros(3))
+
+
+# --- chmm.check_teacher_perturbation --------------------------------------------------------
+
+
+def _right(theta, delta, rng):
+    fresh = np.random.default_rng(rng).standard_normal(theta.shape)
+    return np.sqrt(1 - delta) * theta + np.sqrt(delta) * fresh
+
+
+def test_teacher_perturbation_accepts_reference_and_package():
+    _is(chmm_ex.check_teacher_perturbation(_right), "correct")
+
+    def via_package(theta, delta, rng):
+        src = tl.Task(np.zeros((theta.size, 1)), theta)
+        return tl.make_target(src, teacher_perturbation=delta, rng=rng).theta
+
+    _is(chmm_ex.check_teacher_perturbation(via_package), "correct")
+
+
+_GLOBAL = np.random.default_rng(123)
+
+
+@pytest.mark.parametrize(
+    "perturb, diagnosis",
+    [
+        (lambda th, d, rng: _right(th, d, rng)[:-1], "shape"),
+        (lambda th, d, rng: _right(th, d, int(_GLOBAL.integers(1 << 30))), "not_reproducible"),
+        (lambda th, d, rng: _right(th, d, 0), "not_fresh"),
+        (lambda th, d, rng: _right(th, max(d, 0.1), rng), "delta_zero"),
+        (
+            lambda th, d, rng: (1 - d) * th
+            + d * np.random.default_rng(rng).standard_normal(th.size),
+            "missing_sqrt",
+        ),
+        (
+            lambda th, d, rng: np.sqrt(d) * th
+            + np.sqrt(1 - d) * np.random.default_rng(rng).standard_normal(th.size),
+            "swapped",
+        ),
+        (
+            lambda th, d, rng: np.sqrt(1 - d) * th + np.sqrt(d) * th * (1 + 1e-3 * rng),
+            "noise_not_independent",
+        ),
+        (lambda th, d, rng: _right(th, d, rng) / np.linalg.norm(_right(th, d, rng)), "norm"),
+        (lambda th, d, rng: th * (1 + 0.5 * d) + d * rng, "unknown"),
+        (lambda th, d, rng: th + np.zeros(3), "error"),
+    ],
+)
+def test_teacher_perturbation_names_typical_mistakes(perturb, diagnosis):
+    _is(chmm_ex.check_teacher_perturbation(perturb), diagnosis)
+
+
+def test_teacher_perturbation_not_callable():
+    with pytest.raises(TypeError, match="perturb"):
+        chmm_ex.check_teacher_perturbation(0.5)
+
+
+# --- chmm.check_label_agreement -------------------------------------------------------------
+
+
+def _agree(delta):
+    return 1 - math.acos(math.sqrt(1 - delta)) / math.pi
+
+
+@pytest.mark.parametrize("delta", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_label_agreement_accepts_formula(delta):
+    _is(chmm_ex.check_label_agreement(_agree(delta), delta), "correct")
+
+
+def test_label_agreement_accepts_simulation_within_binomial_error():
+    # the two teachers' fields on one latent vector: standard Gaussians with correlation rho
+    rng = np.random.default_rng(5)
+    n, delta = 40_000, 0.5
+    rho = math.sqrt(1 - delta)
+    u, z = rng.standard_normal((2, n))
+    rate = float(np.mean(np.sign(u) == np.sign(rho * u + math.sqrt(1 - rho**2) * z)))
+    _is(chmm_ex.check_label_agreement(rate, delta, n_samples=n), "correct")
+    assert not chmm_ex.check_label_agreement(rate + 0.02, delta, n_samples=n)
+
+
+@pytest.mark.parametrize(
+    "value, diagnosis",
+    [
+        (1 - _agree(0.36), "disagreement"),
+        (1 - math.acos(0.64) / math.pi, "missing_sqrt"),
+        (1 - math.acos(0.8), "missing_pi"),
+        (1 - math.acos(0.8) / (2 * math.pi), "factor_2"),
+        (0.8, "cosine"),
+        (0.64, "one_minus_delta"),
+        (0.5, "unknown"),
+    ],
+)
+def test_label_agreement_names_typical_mistakes(value, diagnosis):
+    _is(chmm_ex.check_label_agreement(value, 0.36), diagnosis)
+
+
+def test_label_agreement_bad_inputs():
+    with pytest.raises(ValueError, match="delta"):
+        chmm_ex.check_label_agreement(0.5, 1.5)
+    with pytest.raises(TypeError, match="value"):
+        chmm_ex.check_label_agreement(None, 0.5)
+    with pytest.raises(ValueError, match="n_samples"):
+        chmm_ex.check_label_agreement(0.5, 0.5, n_samples=-1)
