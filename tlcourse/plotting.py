@@ -7,7 +7,12 @@ Conventions: lowercase axis labels, no in-plot titles (captions live in the cell
 from __future__ import annotations
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
+
+from ._checks import RNGLike, as_generator, check_int
+from .data import Task, make_source, make_target, overlaps
 
 PALETTE = "colorblind"
 FIGSIZE = (5.6, 3.6)
@@ -26,3 +31,90 @@ def set_style() -> None:
             "legend.frameon": False,
         }
     )
+
+
+# --- Part I: correlated datasets (book/chmm.md) -------------------------------------------------
+
+
+def _same_latents(a: Task, b: Task, n: int, rng: RNGLike) -> tuple[np.ndarray, np.ndarray]:
+    """Latent vectors (n, a.D) and (n, b.D) of the same n samples seen by two tasks.
+
+    Directions the tasks share (same ``latent_ids``) get the same coordinates; the others are
+    independent standard Gaussians.
+    """
+    ids = np.union1d(a.latent_ids, b.latent_ids)
+    G = as_generator(rng).standard_normal((n, ids.size))
+    return G[:, np.searchsorted(ids, a.latent_ids)], G[:, np.searchsorted(ids, b.latent_ids)]
+
+
+def _agreement_scatter(ax, u, v, what: str) -> float:
+    """Scatter ``v`` against ``u``, coloured by whether their signs agree; returns the rate."""
+    agree = np.sign(u) == np.sign(v)
+    rate = float(agree.mean())
+    ax.scatter(u[agree], v[agree], s=5, alpha=0.45, color="C0",
+               label=f"{what} agree ({100 * rate:.0f}%)")
+    ax.scatter(u[~agree], v[~agree], s=5, alpha=0.7, color="C3",
+               label=f"{what} differ ({100 * (1 - rate):.0f}%)")
+    ax.axhline(0, color="0.5", lw=0.7)
+    ax.axvline(0, color="0.5", lw=0.7)
+    ax.legend(loc="upper left", markerscale=2.5, fontsize="small", frameon=True, framealpha=0.85)
+    return rate
+
+
+def plot_task_pair(
+    teacher_perturbation: float = 0.3,
+    feature_perturbation: float = 0.3,
+    feature_substitution: float = 0.0,
+    latent_added: int = 0,
+    latent_removed: int = 0,
+    *,
+    D: int = 50,
+    N: int = 200,
+    n: int = 600,
+    n_inputs: int = 3,
+    rng: RNGLike = 0,
+):
+    """A source task and a target derived from it by the five CHMM knobs, on the same samples.
+
+    The source is ``make_source(D, N, rng=...)``, the target ``make_target(source, <knobs>)``;
+    ``n`` latent samples are pushed through both (shared latent directions get the same
+    coordinates). Three panels: the teachers' fields ``theta . c / sqrt(D)`` of source against
+    target (the labels are their signs), the pre-activations ``F_j . c / sqrt(D)`` of the first
+    ``n_inputs`` input coordinates (the inputs are their signs with ``sign`` data), and the
+    overlaps of :func:`tlcourse.data.overlaps`. With an integer ``rng`` the source and each knob's
+    noise are fixed, so that moving one knob changes nothing else. Returns the figure.
+    """
+    D = check_int(D, "D", low=1)
+    N = check_int(N, "N", low=1)
+    n = check_int(n, "n", low=1)
+    n_inputs = check_int(n_inputs, "n_inputs", low=1, high=N + 1)
+    g_src, g_tgt, g_lat = as_generator(rng).spawn(3)
+    src = make_source(D, N, rng=g_src)
+    tgt = make_target(
+        src, teacher_perturbation, feature_perturbation, feature_substitution, latent_added,
+        latent_removed, rng=g_tgt,
+    )
+    Cs, Ct = _same_latents(src, tgt, n, g_lat)
+    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.5), gridspec_kw={"width_ratios": [1, 1, 0.8]})
+
+    _agreement_scatter(axes[0], Cs @ src.theta / np.sqrt(src.D), Ct @ tgt.theta / np.sqrt(tgt.D),
+                       "labels")
+    axes[0].set(xlabel=r"source field $\theta_s \cdot c / \sqrt{D_s}$",
+                ylabel=r"target field $\theta_t \cdot c / \sqrt{D_t}$")
+
+    j = slice(0, n_inputs)
+    us = (Cs @ src.F[:, j] / np.sqrt(src.D)).ravel()
+    ut = (Ct @ tgt.F[:, j] / np.sqrt(tgt.D)).ravel()
+    _agreement_scatter(axes[1], us, ut, "input signs")
+    axes[1].set(xlabel=r"source pre-activation $F_{s,j} \cdot c / \sqrt{D_s}$",
+                ylabel=r"target pre-activation $F_{t,j} \cdot c / \sqrt{D_t}$")
+
+    ov = overlaps(src, tgt)
+    names = ["teacher_cosine", "feature_overlap", "shared_fraction"]
+    values = [ov[k] for k in names]
+    bars = axes[2].bar(["teacher\ncosine", "feature\noverlap", "shared\nfraction"], values,
+                       color=["C1", "C2", "C4"])
+    axes[2].bar_label(bars, fmt="%.2f", padding=2)
+    axes[2].set(ylabel="overlap", ylim=(min(0.0, *values) - 0.05, 1.15))
+    fig.tight_layout()
+    return fig
