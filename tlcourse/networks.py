@@ -1,0 +1,387 @@
+"""Two-layer networks in PyTorch: the model, its feature map, and how it is trained.
+
+The network of the course (MODEL.md §4) is
+
+    f(x) = v . phi(W x / sqrt(N)) / sqrt(K),     W in R^{K x N},  v in R^K,
+
+with prediction ``sign f(x)`` and the logistic loss ``log(1 + exp(-y f(x)))``. Its *feature map*
+``x -> phi(W x / sqrt(N))`` is what transfer learning carries from the source to the target;
+:func:`features` computes it in NumPy (float64), and the theory uses the same map.
+
+Training (:func:`train`), the course's recipe, stated once here and in the book:
+
+- full-batch **Adam** on the mean logistic loss, learning rate ``lr = 0.01``, ``epochs = 1000``
+  steps (full batch: one step per epoch), decoupled weight decay ``0.1`` (PyTorch's ``AdamW``:
+  each step multiplies the weights by ``1 - lr * weight_decay``);
+- optional mini-batches (``batch_size``), shuffled each epoch;
+- **no early stopping by default**; with ``val_fraction > 0`` a held-out split is set aside, its
+  loss checked every ``eval_every`` epochs, training stops after ``patience`` checks without
+  improvement and the best parameters are restored.
+
+Precision and device: networks train in **float32** by default. On this course's CPUs it runs at
+twice the float64 rate, and optimisation noise dwarfs float32 rounding. Everything measured
+(features, readouts, test errors) is then computed in float64 NumPy from the trained weights.
+The device is the GPU when PyTorch sees one, else the CPU.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import activations
+from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int, check_positive
+from .data import Task
+
+NET_ACTIVATIONS = ("erf", "relu", "tanh", "linear")
+DTYPE = torch.float32
+_CHUNK_ROWS = 8192  # rows per block when computing features: bounds the working memory
+
+
+def default_device() -> torch.device:
+    """The GPU when PyTorch sees one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def torch_generator(rng: RNGLike, device: torch.device | str = "cpu") -> torch.Generator:
+    """A ``torch.Generator`` seeded from ``rng`` (int seed or NumPy generator): same seed, same
+    stream."""
+    g = torch.Generator(device=device)
+    g.manual_seed(int(as_generator(rng).integers(2**63)))
+    return g
+
+
+class TwoLayerNet(torch.nn.Module):
+    """The two-layer network ``f(x) = v . phi(W x / sqrt(N)) / sqrt(K)``.
+
+    Parameters
+    ----------
+    N, K : int
+        Input dimension and hidden width.
+    activation : str
+        ``phi``, one of ``NET_ACTIVATIONS`` (``erf`` by default).
+    rng : int or numpy Generator
+        Seed of the random start: ``W`` and ``v`` with i.i.d. ``N(0, 1)`` entries (so that the
+        pre-activations ``W x / sqrt(N)`` and the output are of order one).
+    dtype, device :
+        Torch dtype (``float32`` by default, see the module docstring) and device (default:
+        :func:`default_device`).
+
+    Attributes ``W`` (K, N) and ``v`` (K,) are ``torch.nn.Parameter``; :meth:`weights` returns
+    them as float64 NumPy arrays. Build a network from given weights with :meth:`from_weights`.
+    """
+
+    def __init__(
+        self,
+        N: int,
+        K: int,
+        activation: str = "erf",
+        *,
+        rng: RNGLike,
+        dtype: torch.dtype = DTYPE,
+        device: torch.device | str | None = None,
+    ):
+        super().__init__()
+        N = check_int(N, "N", low=1)
+        K = check_int(K, "K", low=1)
+        check_choice(activation, "activation", NET_ACTIVATIONS)
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+        device = default_device() if device is None else torch.device(device)
+        g = torch_generator(rng)  # CPU generator: the same start on every device
+        self.W = torch.nn.Parameter(torch.randn(K, N, generator=g, dtype=dtype).to(device))
+        self.v = torch.nn.Parameter(torch.randn(K, generator=g, dtype=dtype).to(device))
+        self.activation = activation
+        self._phi = activations.torch_fn(activation)
+
+    @classmethod
+    def from_weights(
+        cls,
+        W,
+        v,
+        activation: str = "erf",
+        *,
+        dtype: torch.dtype = DTYPE,
+        device: torch.device | str | None = None,
+    ) -> TwoLayerNet:
+        """A network with first layer ``W`` (K, N) and readout ``v`` (K,) (copied)."""
+        W = np.asarray(W, dtype=np.float64)
+        v = np.asarray(v, dtype=np.float64)
+        if W.ndim != 2 or W.size == 0:
+            raise ValueError(f"W must be a non-empty (K, N) matrix, got shape {W.shape}")
+        if v.shape != (W.shape[0],):
+            raise ValueError(f"v must have shape (K,) = ({W.shape[0]},), got {v.shape}")
+        if not (np.isfinite(W).all() and np.isfinite(v).all()):
+            raise ValueError("W and v must be finite")
+        net = cls(W.shape[1], W.shape[0], activation, rng=0, dtype=dtype, device=device)
+        with torch.no_grad():
+            net.W.copy_(torch.from_numpy(W))
+            net.v.copy_(torch.from_numpy(v))
+        return net
+
+    @property
+    def N(self) -> int:
+        """Input dimension."""
+        return self.W.shape[1]
+
+    @property
+    def K(self) -> int:
+        """Hidden width."""
+        return self.W.shape[0]
+
+    def extra_repr(self) -> str:
+        return f"N={self.N}, K={self.K}, activation={self.activation!r}, dtype={self.W.dtype}"
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Outputs ``f(x)`` (n,) of inputs ``X`` (n, N)."""
+        # scale the (small) weights rather than the (n, K) activations: fewer flops
+        h = X @ (self.W * (1.0 / math.sqrt(self.N))).T
+        return self._phi(h) @ (self.v * (1.0 / math.sqrt(self.K)))
+
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of ``(W, v)`` as float64 NumPy arrays, shapes (K, N) and (K,)."""
+        return (
+            self.W.detach().cpu().numpy().astype(np.float64),
+            self.v.detach().cpu().numpy().astype(np.float64),
+        )
+
+    def clone(self) -> TwoLayerNet:
+        """An independent copy (same weights, dtype and device)."""
+        W, v = self.weights()
+        return TwoLayerNet.from_weights(
+            W, v, self.activation, dtype=self.W.dtype, device=self.W.device
+        )
+
+
+def features(W, X, activation: str = "erf") -> np.ndarray:
+    """The feature map ``phi(X W^T / sqrt(N))``: (n, N) inputs -> (n, K) features, float64.
+
+    ``W`` is (K, N). This is the map transferred from source to target, and the one the theory
+    uses (``v = phi(h)``, ``h = W x / sqrt(N)``). Works in blocks of rows.
+    """
+    check_choice(activation, "activation", NET_ACTIVATIONS)
+    W = np.asarray(W, dtype=np.float64)
+    X = np.asarray(X)
+    if W.ndim != 2:
+        raise ValueError(f"W must be a (K, N) matrix, got shape {W.shape}")
+    if X.ndim != 2 or X.shape[1] != W.shape[1]:
+        raise ValueError(f"X must have shape (n, N) with N = {W.shape[1]} (from W), got {X.shape}")
+    out = np.empty((X.shape[0], W.shape[0]))
+    scale = 1.0 / math.sqrt(W.shape[1])
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        block = out[start : start + _CHUNK_ROWS]
+        np.matmul(X[start : start + _CHUNK_ROWS], W.T, out=block)
+        block *= scale
+        activations.apply(activation, block, out=block)
+    return out
+
+
+def outputs(W, v, X, activation: str = "erf") -> np.ndarray:
+    """Network outputs ``f(x) = v . phi(W x / sqrt(N)) / sqrt(K)`` in float64, shape (n,)."""
+    v = np.asarray(v, dtype=np.float64)
+    return features(W, X, activation) @ v / math.sqrt(v.shape[0])
+
+
+def test_error(net: TwoLayerNet, X, y) -> tuple[float, float]:
+    """Test error of ``net`` on samples ``(X, y)`` and its standard error ``sqrt(e (1-e) / n)``.
+
+    Computed in float64 from the network's weights. ``X`` (n, N), ``y`` (n,) in {-1, +1}.
+    """
+    X, y = _check_samples(X, y, net.N)
+    W, v = net.weights()
+    return error_and_stderr(outputs(W, v, X, net.activation), y)
+
+
+test_error.__test__ = False  # not a pytest test, despite its name
+
+
+def error_and_stderr(f, y) -> tuple[float, float]:
+    """Fraction of wrong signs of outputs ``f`` (n,) against labels ``y`` and its standard error.
+
+    A zero output counts as a ``+1`` prediction.
+    """
+    wrong = np.where(np.asarray(f) >= 0, 1.0, -1.0) != np.asarray(y)
+    e = float(wrong.mean())
+    return e, math.sqrt(e * (1 - e) / wrong.size)
+
+
+@dataclass
+class History:
+    """What :func:`train` did: losses per epoch and where it stopped.
+
+    ``loss[i]`` is the mean training logistic loss (without weight decay) after ``i`` epochs
+    (``loss[0]``: at the start; ``epochs_run + 1`` entries); ``val_loss`` the held-out losses
+    at each check (empty without early stopping); ``epochs_run`` the number of epochs done;
+    ``best_epoch`` the epoch whose parameters were kept (the last one without early stopping).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    epochs_run: int = 0
+    best_epoch: int = 0
+
+
+def logistic_loss(net: TwoLayerNet, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean logistic loss ``mean log(1 + exp(-y f(x)))`` of ``net`` on tensors ``X``, ``y``."""
+    return torch.nn.functional.softplus(-y * net(X)).mean()
+
+
+def train(
+    net: TwoLayerNet,
+    X,
+    y,
+    *,
+    epochs: int = 1000,
+    lr: float = 0.01,
+    weight_decay: float = 0.1,
+    optimizer: str = "adam",
+    batch_size: int | None = None,
+    val_fraction: float = 0.0,
+    patience: int = 10,
+    eval_every: int = 10,
+    rng: RNGLike = 0,
+) -> History:
+    """Train both layers of ``net`` in place on samples ``X`` (n, N), ``y`` (n,) in {-1, +1}.
+
+    Minimises the mean logistic loss with ``optimizer`` = ``"adam"`` (PyTorch's ``AdamW``:
+    decoupled weight decay) or ``"sgd"`` (plain gradient descent, weight decay as an L2 term);
+    ``epochs`` passes over the data, full batch unless ``batch_size`` is given (mini-batches are
+    shuffled with ``rng``). Early stopping is off by default (``val_fraction = 0``); with
+    ``val_fraction`` in (0, 1) that fraction of the samples (chosen with ``rng``) is held out,
+    its loss checked every ``eval_every`` epochs, and training stops after ``patience`` checks
+    without improvement, restoring the best parameters. Returns a :class:`History`.
+    """
+    if not isinstance(net, TwoLayerNet):
+        raise TypeError(f"net must be a TwoLayerNet, got {type(net).__name__}")
+    X, y = _check_samples(X, y, net.N)
+    epochs = check_int(epochs, "epochs", low=0)
+    lr = check_positive(lr, "lr")
+    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+    check_choice(optimizer, "optimizer", ("adam", "sgd"))
+    val_fraction = check_fraction(val_fraction, "val_fraction")
+    if val_fraction == 1.0:
+        raise ValueError("val_fraction must be < 1 (some samples must remain for training)")
+    patience = check_int(patience, "patience", low=1)
+    eval_every = check_int(eval_every, "eval_every", low=1)
+    rng = as_generator(rng)
+
+    n_val = int(round(val_fraction * len(y)))
+    if val_fraction > 0 and not 1 <= n_val < len(y):
+        raise ValueError(
+            f"val_fraction={val_fraction} leaves {n_val} of {len(y)} samples for validation; "
+            "need at least one for validation and one for training"
+        )
+    if n_val:
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+    Xt, yt = _to_torch(X, y, net)
+    Xv, yv = Xt[:n_val], yt[:n_val]
+    Xt, yt = Xt[n_val:], yt[n_val:]
+    batch_size = len(yt) if batch_size is None else check_int(batch_size, "batch_size", low=1)
+
+    opt = (
+        torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
+        if optimizer == "adam"
+        else torch.optim.SGD(net.parameters(), lr=lr, weight_decay=weight_decay)
+    )
+    hist = History()
+    full_batch = batch_size >= len(yt)
+    g = None if full_batch else torch_generator(rng)
+    best = (math.inf, None)
+    bad_checks = 0
+    if not full_batch:
+        hist.loss.append(_loss_value(net, Xt, yt))
+    for epoch in range(epochs):
+        perm = None if full_batch else torch.randperm(len(yt), generator=g)
+        for start in range(0, len(yt), batch_size):
+            idx = slice(None) if full_batch else perm[start : start + batch_size]
+            opt.zero_grad(set_to_none=True)
+            loss = logistic_loss(net, Xt[idx], yt[idx])
+            loss.backward()
+            opt.step()
+            if full_batch:
+                hist.loss.append(loss.item())  # the loss before this step
+        if not full_batch:
+            hist.loss.append(_loss_value(net, Xt, yt))
+        hist.epochs_run = epoch + 1
+        if n_val and (epoch + 1) % eval_every == 0:
+            val = _loss_value(net, Xv, yv)
+            hist.val_loss.append(val)
+            if val < best[0]:
+                best, bad_checks = (val, (net.W.detach().clone(), net.v.detach().clone())), 0
+                hist.best_epoch = epoch + 1
+            else:
+                bad_checks += 1
+                if bad_checks >= patience:
+                    break
+    if full_batch:
+        hist.loss.append(_loss_value(net, Xt, yt))
+    if not math.isfinite(hist.loss[-1]):
+        raise FloatingPointError(
+            f"training diverged (final loss {hist.loss[-1]}); lower lr (got {lr}) or check the data"
+        )
+    if best[1] is not None:
+        with torch.no_grad():
+            net.W.copy_(best[1][0])
+            net.v.copy_(best[1][1])
+    else:
+        hist.best_epoch = hist.epochs_run
+    return hist
+
+
+def train_source(
+    task: Task,
+    n_samples: int,
+    K: int,
+    *,
+    rng: RNGLike,
+    activation: str = "erf",
+    dtype: torch.dtype = DTYPE,
+    device: torch.device | str | None = None,
+    **train_kwargs,
+) -> TwoLayerNet:
+    """A two-layer network of width ``K`` trained on ``n_samples`` fresh samples of ``task``.
+
+    ``rng`` seeds both the samples and the network's random start (independent streams);
+    ``train_kwargs`` go to :func:`train` (defaults: full-batch Adam, lr 0.01, 1000 epochs, weight
+    decay 0.1, no early stopping). The training history is kept as ``net.history``. Measure the
+    source test error with :func:`test_error` on fresh samples.
+    """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    n_samples = check_int(n_samples, "n_samples", low=1)
+    g_data, g_init, g_train = as_generator(rng).spawn(3)
+    X, y = task.sample(n_samples, rng=g_data)
+    net = TwoLayerNet(task.N, K, activation, rng=g_init, dtype=dtype, device=device)
+    net.history = train(net, X, y, rng=g_train, **train_kwargs)
+    return net
+
+
+def _check_samples(X, y, N: int) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty (n, N) array of samples, got shape {X.shape}")
+    if X.shape[1] != N:
+        raise ValueError(
+            f"X has input dimension {X.shape[1]} but the network expects N = {N}: "
+            "the task and the network must share the input dimension"
+        )
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape (n,) = ({X.shape[0]},), got {y.shape}")
+    if not np.isin(y, (-1.0, 1.0)).all():
+        raise ValueError("y must contain only -1 and +1 labels")
+    return X, y
+
+
+def _loss_value(net: TwoLayerNet, X: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return logistic_loss(net, X, y).item()
+
+
+def _to_torch(X: np.ndarray, y: np.ndarray, net: TwoLayerNet):
+    kw = {"dtype": net.W.dtype, "device": net.W.device}
+    return torch.as_tensor(X, **kw), torch.as_tensor(y, **kw)
