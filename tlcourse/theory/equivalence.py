@@ -1,0 +1,164 @@
+"""Gaussian equivalence: the covariances of a frozen feature map on a hidden-manifold task.
+
+Features ``v = phi(h)``, ``h = W x / sqrt(N)``, of inputs ``x = sigma(F^T c / sqrt(D))`` are
+replaced by jointly Gaussian vectors with the same second moments (MODEL.md §5.1):
+
+    Omega = E[v v^T]  (K, K),       Phi = E[v c^T]  (K, D),
+
+where ``c ~ N(0, I_D)`` is the task's latent vector (the teacher acts on it). Two steps:
+
+1. the inputs: exact second moments ``Sigma_x = E[x x^T]`` and ``E[x c^T]`` for ``sigma`` in
+   {sign, erf, linear} (arcsin laws, Stein's lemma column by column); the textbook linearisation
+   ``x ~ kappa1 F^T c / sqrt(D) + kappa_star z`` is available for comparison;
+2. ``h`` is treated as Gaussian with ``Sigma_h = W Sigma_x W^T / N`` and
+   ``C = E[h c^T] = W E[x c^T] / sqrt(N)``; then exact Gaussian expectations for ``phi``:
+   ``Phi = diag(E phi'(h_k)) C`` (Stein) and, for ``phi = erf``, the arcsin kernel for ``Omega``.
+
+A Monte Carlo estimator of the same two matrices works for any odd ``sigma`` and ``phi``,
+streaming over batches of samples so that memory stays bounded. Activations with a non-zero
+Gaussian mean (``relu``) are refused: the Gaussian covariate model here has centred features.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import activations
+from .._checks import RNGLike, as_generator, check_choice, check_int
+from ..data import Task
+from ..networks import NET_ACTIVATIONS, features
+
+METHODS = ("analytic", "monte-carlo")
+ODD_ACTIVATIONS = ("sign", "erf", "tanh", "linear")  # centred features: E sigma(xi) = 0
+ANALYTIC_DATA = ("sign", "erf", "linear")  # data nonlinearities with exact input moments
+ANALYTIC_PHI = ("erf", "linear")  # network activations with an exact Omega
+
+
+def _check_odd(name: str, what: str) -> None:
+    if name not in ODD_ACTIVATIONS:
+        raise ValueError(
+            f"{what} must be an odd activation {list(ODD_ACTIVATIONS)} (centred features), got "
+            f"{name!r}: a non-zero mean such as relu's is not part of this Gaussian covariate model"
+        )
+
+
+def _arcsin_kernel(S: np.ndarray) -> np.ndarray:
+    """``E[erf(a) erf(b)]`` for centred Gaussians with covariance ``S``: entrywise arcsin law."""
+    d = 1.0 + 2.0 * np.diag(S)
+    R = 2.0 * S / np.sqrt(np.outer(d, d))
+    return (2.0 / math.pi) * np.arcsin(np.clip(R, -1.0, 1.0))
+
+
+def input_moments(task: Task, *, linearised: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Second moments of a task's inputs: ``Sigma_x = E[x x^T]`` (N, N), ``E[x c^T]`` (N, D).
+
+    With ``x = sigma(u)``, ``u = F^T c / sqrt(D)`` Gaussian with covariance ``S = F^T F / D``:
+
+    - ``sign``: ``Sigma_x = (2/pi) arcsin(r)``, ``r`` the cosines between columns of ``F``
+      (diagonal exactly 1); ``E[x_i c] = sqrt(2/pi) F_i / |F_i|`` (Stein, per column);
+    - ``erf``: ``Sigma_x`` by the arcsin kernel of ``S``; ``E[x_i c] = E[erf'(u_i)] F_i/sqrt(D)``
+      with ``E[erf'(u_i)] = (2/sqrt(pi)) / sqrt(1 + 2 S_ii)``;
+    - ``linear``: ``Sigma_x = S``, ``E[x c^T] = F^T / sqrt(D)``.
+
+    ``linearised=True`` returns the textbook form instead, for any odd ``sigma``:
+    ``Sigma_x = kappa1^2 S + kappa_star^2 I``, ``E[x c^T] = kappa1 F^T / sqrt(D)``; it ignores
+    the fluctuations of the column norms ``S_ii`` around 1 and drifts at finite ``D``.
+    """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    sigma = task.activation
+    _check_odd(sigma, "the task's activation")
+    F, D = task.F, task.D
+    S = F.T @ F / D
+    if linearised:
+        k = activations.kappas(sigma)
+        Sigma_x = k.kappa1**2 * S
+        Sigma_x[np.diag_indices_from(Sigma_x)] += k.kappa_star**2
+        return Sigma_x, k.kappa1 * F.T / math.sqrt(D)
+    if sigma not in ANALYTIC_DATA:
+        raise ValueError(
+            f"exact input moments exist for activations {list(ANALYTIC_DATA)}, not {sigma!r}: "
+            "use method='monte-carlo' or linearised=True"
+        )
+    s = np.sqrt(np.diag(S))
+    if sigma == "linear":
+        return S, F.T / math.sqrt(D)
+    if sigma == "sign":
+        r = S / np.outer(s, s)
+        Sigma_x = (2.0 / math.pi) * np.arcsin(np.clip(r, -1.0, 1.0))
+        np.fill_diagonal(Sigma_x, 1.0)
+        return Sigma_x, math.sqrt(2.0 / math.pi) * (F / (s * math.sqrt(D))).T
+    stein = (2.0 / math.sqrt(math.pi)) / np.sqrt(1.0 + 2.0 * s**2)  # erf
+    return _arcsin_kernel(S), (stein * F / math.sqrt(D)).T
+
+
+def _check_W(W, task: Task) -> np.ndarray:
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2 or W.shape[1] != task.N:
+        raise ValueError(f"W must have shape (K, N) with N = task.N = {task.N}, got {W.shape}")
+    if not np.isfinite(W).all():
+        raise ValueError("W must be finite")
+    return W
+
+
+def feature_covariances(
+    W,
+    task: Task,
+    phi: str = "erf",
+    method: str = "analytic",
+    *,
+    linearised: bool = False,
+    n_samples: int = 100_000,
+    batch_size: int = 4096,
+    rng: RNGLike = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``Omega = E[v v^T]`` (K, K), ``Phi = E[v c^T]`` (K, D) of features ``v = phi(Wx/sqrt(N))``.
+
+    ``W`` is (K, N), ``task`` supplies ``F``, ``sigma`` and ``D`` (``c`` is its latent vector).
+    ``method="analytic"`` (``phi`` in {erf, linear}; ``sigma`` in {sign, erf, linear}, or any
+    odd ``sigma`` with ``linearised=True``, see :func:`input_moments`) is the two-step Gaussian
+    equivalence of the module docstring. ``method="monte-carlo"`` averages over ``n_samples``
+    fresh samples drawn from ``rng`` in batches of ``batch_size`` (any odd ``sigma`` and ``phi``);
+    its entries carry a sampling error of order ``1/sqrt(n_samples)``.
+    """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    W = _check_W(W, task)
+    check_choice(method, "method", METHODS)
+    check_choice(phi, "phi", NET_ACTIVATIONS)
+    _check_odd(phi, "phi")
+    _check_odd(task.activation, "the task's activation")
+    if method == "monte-carlo":
+        n_samples = check_int(n_samples, "n_samples", low=2)
+        batch_size = check_int(batch_size, "batch_size", low=1)
+        return _monte_carlo(W, task, phi, n_samples, batch_size, as_generator(rng))
+    if phi not in ANALYTIC_PHI:
+        raise ValueError(
+            f"analytic covariances exist for phi in {list(ANALYTIC_PHI)}, not {phi!r}: "
+            "use method='monte-carlo'"
+        )
+    Sigma_x, xc = input_moments(task, linearised=linearised)
+    N = task.N
+    Sigma_h = W @ Sigma_x @ W.T / N
+    Sigma_h = 0.5 * (Sigma_h + Sigma_h.T)
+    C = W @ xc / math.sqrt(N)
+    if phi == "linear":
+        return Sigma_h, C
+    stein = (2.0 / math.sqrt(math.pi)) / np.sqrt(1.0 + 2.0 * np.diag(Sigma_h))
+    return _arcsin_kernel(Sigma_h), stein[:, None] * C
+
+
+def _monte_carlo(W, task, phi, n_samples, batch_size, rng) -> tuple[np.ndarray, np.ndarray]:
+    K = W.shape[0]
+    Omega = np.zeros((K, K))
+    Phi = np.zeros((K, task.D))
+    for start in range(0, n_samples, batch_size):
+        b = min(batch_size, n_samples - start)
+        C = rng.standard_normal((b, task.D))
+        v = features(W, task.inputs(C), phi)
+        Omega += v.T @ v
+        Phi += v.T @ C
+    Omega /= n_samples
+    return 0.5 * (Omega + Omega.T), Phi / n_samples

@@ -1,0 +1,317 @@
+"""The Gaussian covariate model: replica saddle-point equations and their solver.
+
+Model (MODEL.md §5.2; Loureiro et al. 2021): teacher vectors ``u ~ N(0, Psi)`` in ``R^k``,
+student features ``v`` in ``R^p`` jointly Gaussian with ``E[v v^T] = Omega``,
+``E[v u^T] = Phi``; labels ``y = sign(theta . u / sqrt(k))``; estimator
+
+    w_hat = argmin_w  sum_mu loss(y_mu, w . v_mu / sqrt(p)) + (lam / 2) |w|^2
+
+on ``n = alpha p`` samples. In the high-dimensional limit its test error is
+``arccos(m / sqrt(rho q)) / pi``, where the overlaps ``m, q, V`` and their conjugates
+``m_hat, q_hat, V_hat`` solve the zero-temperature replica-symmetric equations:
+
+- prior (spectral form, ``Omega = U diag(omega) U^T``, ``t = (U^T Phi theta)^2``,
+  ``d = lam + V_hat omega``): ``V = <omega/d>``, ``q = <(q_hat omega^2 + m_hat^2 t omega)/d^2>``,
+  ``m = (m_hat/sqrt(gamma)) <t/d>``, ``<.>`` the mean over the ``p`` eigenvalues, ``gamma = k/p``;
+- channel: with the proximal map ``eta(y, omega, V) = argmin_x (x - omega)^2/(2V) + loss(y, x)``,
+  ``V_hat = alpha E[(1 - d eta/d omega) / V]``, ``q_hat = alpha E[((eta - omega)/V)^2]``,
+  ``m_hat = (alpha/sqrt(gamma)) E_xi sum_y d_omega* Z0(y) (eta - omega)/V``.
+
+Channel expectations are over the joint Gaussian law of the teacher field ``nu`` (variance
+``rho``) and the student field ``omega`` (variance ``q``, covariance ``m``), ``y = sign(nu)``.
+They are computed as an outer Gauss–Legendre quadrature over the teacher field on each
+half-line ``y nu > 0`` (the integrand is smooth there, however sharp the label's step is in
+``omega``) and an inner Gauss–Hermite quadrature over ``omega`` given ``nu``, vectorised over
+the nodes. The ``m_hat`` integral is rewritten so that nothing is divided by ``rho - m^2/q``:
+``E_xi[d_omega* Z0(y) g(y, sqrt(q) xi)] = y E_zeta[g(y, sqrt(q - m^2/rho) zeta)] / sqrt(2 pi rho)``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
+from scipy.special import expit, log_expit
+
+from .._checks import check_choice, check_int, check_positive
+
+LOSSES = ("logistic", "square")
+
+
+class GCMConvergenceWarning(RuntimeWarning):
+    """The saddle-point iteration stopped before reaching its tolerance."""
+
+
+@dataclass(frozen=True)
+class GCMResult:
+    """Fixed point of the saddle-point equations at one ``alpha`` (``n / p``).
+
+    ``m, q, V`` and ``m_hat, q_hat, V_hat``: overlaps and conjugates; ``rho = theta^T Psi theta/k``;
+    ``test_error = arccos(m / sqrt(rho q)) / pi``; ``train_loss``: mean loss per training sample
+    (without the regulariser); ``converged``, ``iterations`` and ``residual``
+    (``|dV| + |dq| + |dm|`` at the last iteration) describe the iteration.
+    """
+
+    alpha: float
+    lam: float
+    loss: str
+    m: float
+    q: float
+    V: float
+    m_hat: float
+    q_hat: float
+    V_hat: float
+    rho: float
+    test_error: float
+    train_loss: float
+    converged: bool
+    iterations: int
+    residual: float
+
+
+@dataclass(frozen=True)
+class _Spectrum:
+    """What the prior equations need from ``(Omega, Phi, theta, Psi)``."""
+
+    omega: np.ndarray  # (p,) eigenvalues of Omega
+    t: np.ndarray  # (p,) squared projections of Phi theta on the eigenvectors
+    rho: float
+    gamma: float
+
+
+# ---------------------------------------------------------------- input checks and spectrum
+
+
+def _as_matrix(x, name: str, shape: tuple | None = None) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"{name} must be a 2-d array, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} must be finite")
+    return x
+
+
+def _check_symmetric(x: np.ndarray, name: str) -> float:
+    """Refuse a non-symmetric matrix; return its largest absolute entry (the scale)."""
+    scale = max(np.abs(x).max(), 1e-300)
+    asym = np.abs(x - x.T).max() / scale
+    if asym > 1e-8:
+        raise ValueError(f"{name} must be symmetric, got max |{name} - {name}^T| / max|{name}| "
+                         f"= {asym:.3g}")
+    return scale
+
+
+def spectrum(Omega, Phi, theta, Psi=None) -> _Spectrum:
+    """Eigendecomposition of ``Omega`` (p, p) and the teacher's projections (one ``eigh``)."""
+    Omega = _as_matrix(Omega, "Omega")
+    p = Omega.shape[0]
+    if Omega.shape != (p, p):
+        raise ValueError(f"Omega must be square (p, p), got {Omega.shape}")
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.ndim != 1 or not np.isfinite(theta).all():
+        raise ValueError(f"theta must be a finite 1-d array, got shape {theta.shape}")
+    k = theta.shape[0]
+    Phi = _as_matrix(Phi, "Phi", (p, k))
+    Psi = np.eye(k) if Psi is None else _as_matrix(Psi, "Psi", (k, k))
+    scale = _check_symmetric(Omega, "Omega")
+    omega, U = np.linalg.eigh(0.5 * (Omega + Omega.T))
+    if omega[0] < -1e-8 * scale:
+        raise ValueError(f"Omega must be positive semi-definite, its smallest eigenvalue is "
+                         f"{omega[0]:.3g} (largest {omega[-1]:.3g})")
+    psi_scale = _check_symmetric(Psi, "Psi")
+    if np.linalg.eigvalsh(0.5 * (Psi + Psi.T))[0] < -1e-8 * psi_scale:
+        raise ValueError("Psi must be positive semi-definite")
+    rho = float(theta @ Psi @ theta / k)
+    if rho <= 0:
+        raise ValueError(f"the teacher's variance rho = theta^T Psi theta / k must be > 0, "
+                         f"got {rho}")
+    t = (U.T @ (Phi @ theta)) ** 2
+    return _Spectrum(np.clip(omega, 0.0, None), t, rho, k / p)
+
+
+def _prior(spec: _Spectrum, lam: float, m_hat: float, q_hat: float, V_hat: float):
+    """Overlaps ``(m, q, V)`` from the conjugates (spectral form)."""
+    w, t = spec.omega, spec.t
+    d = lam + V_hat * w
+    V = np.mean(w / d)
+    q = np.mean((q_hat * w**2 + m_hat**2 * t * w) / d**2)
+    m = m_hat / math.sqrt(spec.gamma) * np.mean(t / d)
+    return float(m), float(q), float(V)
+
+
+# ---------------------------------------------------------------- channel
+
+
+def logistic_prox(a: np.ndarray, V: float, *, n_newton: int = 4) -> np.ndarray:
+    """Proximal step of the logistic loss in the form ``eta = omega + y V s``.
+
+    ``a = y * omega`` (any shape), ``V > 0``. Returns ``s`` in [0, 1], the root of the increasing
+    function ``g(s) = s - sigmoid(-a - V s)``: a bracket on [0, 1] whatever ``a`` and ``V``,
+    bisection until the bracket is narrower than ``1 / (16 max(V, 1))`` (then ``g`` is smooth on
+    the scale of the bracket), then ``n_newton`` Newton steps kept inside the bracket.
+    The loss's curvature at ``eta`` is ``s (1 - s)``.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    s = np.full_like(a, 0.5)
+    half = 0.5  # the root lies in [s - half, s + half]
+    for _ in range(math.ceil(math.log2(max(V, 1.0))) + 4):
+        half *= 0.5
+        s -= np.where(s - expit(-a - V * s) > 0, half, -half)
+    lo, hi = s - half, s + half
+    for _ in range(n_newton):
+        sig = expit(-a - V * s)
+        s = np.clip(s - (s - sig) / (1.0 + V * sig * (1.0 - sig)), lo, hi)
+    return np.clip(s, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class _Quadrature:
+    t: np.ndarray  # outer nodes: |nu| / sqrt(rho) on [0, T]
+    wt: np.ndarray  # outer weights, Gaussian density included
+    z: np.ndarray  # inner Gauss–Hermite nodes (probabilists')
+    wz: np.ndarray  # inner weights, normalised to sum 1
+
+
+def _quadrature(n_outer: int, n_inner: int, t_max: float = 10.0) -> _Quadrature:
+    x, w = leggauss(n_outer)
+    t = 0.5 * t_max * (x + 1.0)
+    wt = 0.5 * t_max * w * np.exp(-0.5 * t**2) / math.sqrt(2 * math.pi)
+    z, wz = hermegauss(n_inner)
+    return _Quadrature(t, wt, z, wz / wz.sum())
+
+
+def _channel_logistic(m, q, V, rho, quad: _Quadrature):
+    """``(E[s(1-s)/(1+V s(1-s))], E[s^2], sum_y E_zeta[s], E[loss])`` for the logistic loss.
+
+    The sign teacher and the logistic loss are symmetric under ``(y, nu, omega) -> -(y, nu,
+    omega)``, and so are the quadrature nodes: both labels contribute the same amount, so the
+    label ``y = +1`` (teacher field ``nu > 0``) is computed and counted twice.
+    """
+    cond = math.sqrt(max(q - m * m / rho, 0.0))  # std of omega given nu
+    a = (m / math.sqrt(rho)) * quad.t[:, None] + cond * quad.z  # y omega, (n_outer, n_inner)
+    s = logistic_prox(a, V)
+    curv = s * (1.0 - s)
+    w = 2.0 * quad.wt[:, None] * quad.wz
+    e_vhat = float(np.sum(w * curv / (1.0 + V * curv)))
+    e_qhat = float(np.sum(w * s**2))
+    e_loss = float(np.sum(w * -log_expit(a + V * s)))  # loss(y, eta) = softplus(-a - V s)
+    e_mhat = 2.0 * float(quad.wz @ logistic_prox(cond * quad.z, V))  # omega given nu = 0
+    return e_vhat, e_qhat, e_mhat, e_loss
+
+
+def _hats(loss, m, q, V, spec: _Spectrum, alpha: float, quad: _Quadrature):
+    """Conjugates ``(m_hat, q_hat, V_hat)`` and the training loss from the channel."""
+    rho, sg = spec.rho, math.sqrt(spec.gamma)
+    if loss == "square":
+        lin = math.sqrt(2.0 / (math.pi * rho))  # E[y nu] / rho for the sign teacher
+        mse = 1.0 + q - 2.0 * m * lin
+        return (alpha / sg * lin / (1 + V), alpha * mse / (1 + V) ** 2, alpha / (1 + V),
+                0.5 * mse / (1 + V) ** 2)
+    e_vhat, e_qhat, e_mhat, e_loss = _channel_logistic(m, q, V, rho, quad)
+    m_hat = alpha / sg * e_mhat / math.sqrt(2 * math.pi * rho)
+    return m_hat, alpha * e_qhat, alpha * e_vhat, e_loss
+
+
+# ---------------------------------------------------------------- solver
+
+
+def _solve_one(spec, alpha, lam, loss, start, quad, damping, tol, max_iter) -> GCMResult:
+    m, q, V = start
+    residual = math.inf
+    hats = (math.nan,) * 4
+    for it in range(1, max_iter + 1):
+        hats = _hats(loss, m, q, V, spec, alpha, quad)
+        m_new, q_new, V_new = _prior(spec, lam, *hats[:3])
+        if not all(map(math.isfinite, (m_new, q_new, V_new))):
+            raise FloatingPointError(
+                f"saddle-point iteration produced non-finite overlaps at iteration {it} "
+                f"(alpha={alpha}, lam={lam}, loss={loss!r}): m={m_new}, q={q_new}, V={V_new}"
+            )
+        residual = abs(V_new - V) + abs(q_new - q) + abs(m_new - m)
+        m = damping * m + (1 - damping) * m_new
+        q = damping * q + (1 - damping) * q_new
+        V = damping * V + (1 - damping) * V_new
+        if residual < tol:
+            break
+    converged = residual < tol
+    if not converged:
+        warnings.warn(
+            f"solve_gcm did not converge at alpha={alpha}, lam={lam}, loss={loss!r}: residual "
+            f"|dV|+|dq|+|dm| = {residual:.3g} > tol = {tol:.3g} after {max_iter} iterations",
+            GCMConvergenceWarning, stacklevel=3,
+        )
+    cos = min(m / math.sqrt(spec.rho * q), 1.0) if q > 0 else 0.0
+    m_hat, q_hat, V_hat, train_loss = _hats(loss, m, q, V, spec, alpha, quad)
+    return GCMResult(
+        alpha=alpha, lam=lam, loss=loss, m=m, q=q, V=V, m_hat=m_hat, q_hat=q_hat, V_hat=V_hat,
+        rho=spec.rho, test_error=math.acos(max(cos, -1.0)) / math.pi, train_loss=train_loss,
+        converged=converged, iterations=it, residual=residual,
+    )
+
+
+def _check_alpha(alpha) -> tuple[list[float], bool]:
+    scalar = isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)
+    values = [alpha] if scalar else alpha
+    if not scalar and not isinstance(values, Sequence | np.ndarray):
+        raise TypeError(f"alpha must be a positive number or a sequence of them, got {alpha!r}")
+    out = [check_positive(a, "alpha") for a in values]
+    if not out:
+        raise ValueError("alpha must not be an empty sequence")
+    return out, scalar
+
+
+def solve_gcm(
+    Omega,
+    Phi,
+    theta,
+    alpha,
+    lam: float,
+    loss: str = "logistic",
+    Psi=None,
+    *,
+    damping: float = 0.5,
+    tol: float = 1e-9,
+    max_iter: int = 5000,
+    n_outer: int = 48,
+    n_inner: int = 32,
+) -> GCMResult | list[GCMResult]:
+    """Solve the saddle-point equations of the Gaussian covariate model with a sign teacher.
+
+    Parameters
+    ----------
+    Omega : (p, p) symmetric PSD, ``E[v v^T]`` of the student's features.
+    Phi : (p, k), ``E[v u^T]``; ``theta`` : (k,), the teacher; ``Psi`` : (k, k), ``E[u u^T]``
+        (``None``: identity).
+    alpha : ``n / p`` > 0, or a sequence of them: one eigendecomposition, each point started
+        from the previous one's solution, a list of results in the same order.
+    lam : l2 strength > 0. loss : ``"logistic"`` or ``"square"``.
+    damping : weight of the old overlaps in each update, in [0, 1). tol : stop when
+        ``|dV| + |dq| + |dm| < tol``. n_outer, n_inner : quadrature nodes of the channel.
+
+    Returns a :class:`GCMResult` (a list of them for a sequence of ``alpha``). Warns with
+    :class:`GCMConvergenceWarning` (last residual, iteration count) if the tolerance is not met.
+    """
+    check_choice(loss, "loss", LOSSES)
+    lam = check_positive(lam, "lam")
+    alphas, scalar = _check_alpha(alpha)
+    if not (isinstance(damping, numbers.Real) and 0.0 <= damping < 1.0):
+        raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    quad = _quadrature(check_int(n_outer, "n_outer", low=2), check_int(n_inner, "n_inner", low=2))
+    spec = spectrum(Omega, Phi, theta, Psi)
+    start = (0.0, 0.1 * spec.rho, 1.0)  # uninformed: no overlap with the teacher yet
+    results = []
+    for a in alphas:
+        res = _solve_one(spec, a, lam, loss, start, quad, damping, tol, max_iter)
+        results.append(res)
+        start = (res.m, res.q, res.V)
+    return results[0] if scalar else results
