@@ -128,11 +128,7 @@ def protocol_curve(
     _check_target(target, source)
     ns = _check_sizes(ns)
     n_test = check_int(n_test, "n_test", low=1)
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown settings {sorted(unknown)}; allowed: {sorted(DEFAULTS)}")
-    settings = {**DEFAULTS, **settings}
-    check_positive(settings["lam"], "lam")
+    settings = _check_settings(settings)
     g_train, g_test, *g_protocols = as_generator(rng).spawn(2 + len(PROTOCOLS))
     g_protocol = g_protocols[PROTOCOLS.index(protocol)]
     X, y = target.sample(max(ns), rng=g_train)
@@ -180,6 +176,16 @@ def run_protocol(
 
 def _record(protocol: str, n: int, err: float, se: float, train_err: float) -> dict:
     return {"protocol": protocol, "n": n, "test_error": err, "stderr": se, "train_error": train_err}
+
+
+def _check_settings(settings: dict) -> dict:
+    """The settings of :func:`fit` completed with :data:`DEFAULTS`, ``lam`` checked."""
+    unknown = set(settings) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown settings {sorted(unknown)}; allowed: {sorted(DEFAULTS)}")
+    settings = {**DEFAULTS, **settings}
+    check_positive(settings["lam"], "lam")
+    return settings
 
 
 def _check_source(source) -> None:
