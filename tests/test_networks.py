@@ -178,3 +178,16 @@ def test_divergence_is_an_error_not_a_nan(samples):
     net = TwoLayerNet(40, 30, "linear", rng=0)
     with pytest.raises(FloatingPointError, match="diverged"):
         networks.train(net, X, y, optimizer="sgd", lr=1e30, epochs=20)
+
+
+def test_lean_erf_backward_matches_autograd(samples):
+    X, y = samples
+    net = TwoLayerNet(40, 30, "erf", rng=3, dtype=torch.float64)
+    Xt, yt = torch.as_tensor(X[:50]), torch.as_tensor(y[:50])
+    grads = []
+    for requires_grad in (False, True):  # the lean path, then autograd's generic one
+        net.zero_grad()
+        networks.logistic_loss(net, Xt.clone().requires_grad_(requires_grad), yt).backward()
+        grads.append((net.W.grad.clone(), net.v.grad.clone()))
+    for lean, generic in zip(*grads, strict=True):
+        torch.testing.assert_close(lean, generic, rtol=1e-12, atol=1e-15)
