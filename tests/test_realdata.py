@@ -338,3 +338,81 @@ def test_digits():
     assert data.classes.tolist() == list(range(10))
     src, tgt = rd.make_real_tasks(data, range(5), [0, 2, 4, 6, 8], rng=0)
     assert src.N == 64 and abs(src.y.mean()) < 0.2 and abs(tgt.y_test.mean()) < 0.25
+
+
+# ---------------------------------------------------------------------------------------------
+# learning curves on real tasks
+
+SMALL = {"K": 8, "epochs": 30, "progress": False}
+
+
+def test_real_learning_curves_table():
+    data = rd.load_digits()
+    sources = {"same": range(5), "even": [0, 2, 4, 6, 8]}
+    df = rd.real_learning_curves(data, range(5), sources, ns=[40, 5], seeds=[0, 1],
+                                 protocols=("TL", "2L", "RF", "0-shot"), **SMALL)
+    # TL and 0-shot per source; 2L and RF once per seed (they never see the source)
+    for protocol, source in [("TL", "same"), ("TL", "even"), ("0-shot", "even")]:
+        assert ((df["protocol"] == protocol) & (df["source"] == source)).sum() == 4
+    for protocol in ("2L", "RF"):
+        rows = df[df["protocol"] == protocol]
+        assert len(rows) == 4 and rows["source"].isna().all()
+    assert set(df["n"]) == {5, 40} and np.allclose(df["alpha"], df["n"] / 64)
+    same = df[df["source"] == "same"]
+    assert (same["label_correlation"] == 1.0).all()
+    assert np.allclose(df[df["source"] == "even"]["label_correlation"], 0.2)
+    n_test = int(df["n_test"].iloc[0])
+    e = df["test_error"].to_numpy()
+    np.testing.assert_allclose(df["stderr"], np.sqrt(e * (1 - e) / n_test))
+    # 0-shot does not depend on n; identical tasks: 0-shot error = the source's on its own task
+    zero = df[(df["protocol"] == "0-shot") & (df["source"] == "same")]
+    assert zero.groupby("seed")["test_error"].nunique().eq(1).all()
+    # same seeds, same numbers
+    again = rd.real_learning_curves(data, range(5), {"same": range(5)}, ns=[5, 40], seeds=[1],
+                                    protocols=("TL",), **SMALL)
+    ref = same[(same["protocol"] == "TL") & (same["seed"] == 1)]
+    np.testing.assert_array_equal(again["test_error"], ref["test_error"])
+    part = rd.curves_of(df, "even")
+    assert set(part["protocol"]) == {"TL", "2L", "RF", "0-shot"}
+    assert set(part["source"].dropna()) == {"even"}
+    with pytest.raises(ValueError, match="source must be one of"):
+        rd.curves_of(df, "odd")
+
+
+def test_real_learning_curves_errors():
+    data = rd.load_digits()
+    with pytest.raises(ValueError, match="ns must be <= the target pool"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[10_000], seeds=[0], **SMALL)
+    with pytest.raises(ValueError, match="protocols must be one of"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[5], seeds=[0], protocols="XX",
+                                **SMALL)
+    with pytest.raises(TypeError, match="unknown settings"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[5], seeds=[0], momentum=0.9,
+                                **SMALL)
+    with pytest.raises(ValueError, match="must not be empty"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[], seeds=[0], **SMALL)
+    with pytest.raises(TypeError, match="data must be an ImageData"):
+        rd.real_learning_curves(data.images, range(5), range(6), ns=[5], seeds=[0], **SMALL)
+
+
+def test_compare():
+    rows = []
+    errors = {"TL": [0.10, 0.20, 0.15], "2L": [0.30, 0.25, 0.35]}
+    for protocol, errs in errors.items():
+        for seed, e in enumerate(errs):
+            rows.append({"protocol": protocol, "n": 10, "seed": seed, "test_error": e,
+                         "source": "s" if protocol == "TL" else None,
+                         "stderr": np.sqrt(e * (1 - e) / 100)})
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    diff, se = rd.compare(df, ("TL", "s"), ("2L", None), 10)
+    d = np.subtract(errors["TL"], errors["2L"])
+    assert diff == pytest.approx(d.mean())
+    spread = d.std(ddof=1) / np.sqrt(3)
+    held = np.sqrt(np.mean([e * (1 - e) / 100 for e in errors["TL"] + errors["2L"]]) * 2 / 3)
+    assert se == pytest.approx(max(spread, held))
+    with pytest.raises(ValueError, match="no rows for protocol 'FT'"):
+        rd.compare(df, ("FT", "s"), ("2L", None), 10)
+    with pytest.raises(ValueError, match="at least two seeds"):
+        rd.compare(df[df["seed"] == 0], ("TL", "s"), ("2L", None), 10)

@@ -17,6 +17,10 @@ plug into the same protocols as the synthetic tasks of :mod:`tlcourse.data`:
 A :class:`RealTask` has ``N`` (input dimension), ``sample(n, rng)`` (``n`` distinct images of the
 training pool, without replacement) and ``test_set()`` (the held-out images, never used for
 training). Labels are in {-1, +1}, as in the model.
+
+:func:`real_learning_curves` runs the protocols of :mod:`tlcourse.protocols` on such tasks (the
+same :func:`tlcourse.protocols.fit`, tested on the held-out images), and :func:`compare` gives a
+paired difference of two curves with its standard error.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
 
 from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int
 
@@ -483,3 +489,145 @@ def make_real_tasks(
         )
 
     return task(src_pool, src_test, src_group), task(tgt_pool, tgt_test, tgt_group)
+
+
+# ---------------------------------------------------------------------------------------------
+# learning curves on real tasks
+
+SOURCE_FREE = ("2L", "RF")  # protocols that never look at the source network's weights
+
+
+def real_learning_curves(
+    data: ImageData,
+    target_positive,
+    sources,
+    *,
+    ns,
+    seeds,
+    K: int = 64,
+    protocols=("TL", "2L", "RF"),
+    source_fraction: float = 0.5,
+    test_fraction: float = 0.3,
+    activation: str = "erf",
+    progress: bool = True,
+    **settings,
+) -> pd.DataFrame:
+    """Test errors of the transfer protocols on real tasks, over target sizes, sources and seeds.
+
+    For each seed: the images are split with :func:`make_real_tasks` (``rng=seed``; the split does
+    not depend on the groupings, so every source shares the same target pool and test set); for
+    each source grouping in ``sources`` a network of width ``K`` is trained on the whole source
+    pool with the course's recipe (:func:`tlcourse.networks.train`: full-batch Adam, ``lr``,
+    ``epochs``, ``weight_decay`` from ``settings``); then every protocol is fitted by
+    :func:`tlcourse.protocols.fit` on the first ``n`` images of one random draw of the target pool
+    (nested sizes) and tested on the held-out target images. ``2L`` and ``RF`` never use the
+    source's weights: they run once per seed, with ``source`` set to ``None``.
+
+    ``sources`` is a dict ``{name: positive classes}`` or a single collection of classes;
+    ``ns`` target training sizes (at most the pool size); ``seeds`` integers; ``settings`` those
+    of :func:`tlcourse.protocols.fit` (defaults :data:`tlcourse.protocols.DEFAULTS`).
+
+    Returns a DataFrame, one row per (source, protocol, n, seed), with the columns of
+    :func:`tlcourse.curves.learning_curves` (``protocol, n, alpha = n / N, seed, test_error,
+    stderr, train_error``; ``stderr = sqrt(e (1 - e) / n_test)`` from the held-out size) and
+    ``source`` (name or ``None``), ``label_correlation`` (:func:`label_correlation` of source and
+    target groupings), ``source_error`` (the source network's error on its own held-out images),
+    ``n_test``, ``K``, ``N`` and the settings.
+    """
+    from . import networks
+    from . import protocols as _protocols
+
+    if not isinstance(data, ImageData):
+        raise TypeError(f"data must be an ImageData, got {type(data).__name__}")
+    if not isinstance(sources, dict):
+        sources = {grouping_name(sources): sources}
+    if not sources:
+        raise ValueError("sources must name at least one source grouping")
+    protocols = [protocols] if isinstance(protocols, str) else list(protocols)
+    if not protocols:
+        raise ValueError("protocols must name at least one protocol")
+    for p in protocols:
+        check_choice(p, "protocols", _protocols.PROTOCOLS)
+    ns = sorted({check_int(n, "ns", low=1) for n in ([ns] if np.isscalar(ns) else ns)})
+    seeds = [check_int(s, "seeds", low=0) for s in ([seeds] if np.isscalar(seeds) else seeds)]
+    if not ns or not seeds:
+        raise ValueError("ns and seeds must not be empty")
+    K = check_int(K, "K", low=1)
+    settings = _protocols._check_settings(settings)
+    train_kw = {k: settings[k] for k in ("epochs", "lr", "weight_decay")}
+
+    rows = []
+    bar = tqdm(total=len(seeds) * len(sources), desc="real-data curves", disable=not progress)
+    for seed in seeds:
+        g_source, g_samples, g_protocol = np.random.SeedSequence(seed).spawn(3)
+        for i, (name, positive) in enumerate(sources.items()):
+            src, tgt = make_real_tasks(data, positive, target_positive, rng=seed,
+                                       source_fraction=source_fraction, test_fraction=test_fraction)
+            if ns[-1] > tgt.pool_size:
+                raise ValueError(f"ns must be <= the target pool, {tgt.pool_size}, got {ns[-1]}")
+            net = networks.TwoLayerNet(src.N, K, activation, rng=np.random.default_rng(g_source))
+            networks.train(net, src.X, src.y, rng=np.random.default_rng(g_source), **train_kw)
+            source_error = networks.test_error(net, *src.test_set())[0]
+            X, y = tgt.sample(ns[-1], rng=np.random.default_rng(g_samples))
+            X_test, y_test = tgt.test_set()
+            common = {"seed": seed, "source_error": source_error, "n_test": len(y_test),
+                      "label_correlation": label_correlation(positive, tgt.positive, data.classes)}
+            for p in protocols:
+                if p in SOURCE_FREE and i > 0:
+                    continue  # the same numbers as for the first source
+                for n in ns:
+                    fitted = _protocols.fit(p, net, X[:n], y[:n],
+                                            rng=np.random.default_rng(g_protocol), **settings)
+                    err, se = networks.test_error(fitted, X_test, y_test)
+                    rows.append({
+                        **common, "protocol": p, "n": n, "test_error": err, "stderr": se,
+                        "train_error": networks.test_error(fitted, X[:n], y[:n])[0],
+                        "source": None if p in SOURCE_FREE else name,
+                    })
+                    if p in SOURCE_FREE:
+                        rows[-1].update(label_correlation=np.nan, source_error=np.nan)
+            bar.update()
+    bar.close()
+    df = pd.DataFrame(rows)
+    df["alpha"] = df["n"] / data.images.shape[1]
+    for key, value in {"K": K, "N": data.images.shape[1], **settings}.items():
+        df[key] = value
+    df["protocol"] = pd.Categorical(df["protocol"], categories=protocols, ordered=True)
+    return df.sort_values(["protocol", "source", "n", "seed"], ignore_index=True,
+                          na_position="first")
+
+
+def curves_of(df: pd.DataFrame, source) -> pd.DataFrame:
+    """The rows of :func:`real_learning_curves` for one source, with the source-free protocols
+    (2L, RF), ready for :func:`tlcourse.plotting.plot_learning_curves`."""
+    if source not in set(df["source"].dropna()):
+        raise ValueError(f"source must be one of {sorted(set(df['source'].dropna()))}, "
+                         f"got {source!r}")
+    return df[(df["source"] == source) | df["source"].isna()]
+
+
+def compare(df: pd.DataFrame, a, b, n: int) -> tuple[float, float]:
+    """Mean over seeds of ``error(a) - error(b)`` at target size ``n``, and its standard error.
+
+    ``a`` and ``b`` are ``(protocol, source)`` pairs of a :func:`real_learning_curves` table
+    (``source`` ``None`` for 2L and RF). The difference is paired seed by seed (same split, same
+    training images). Its standard error is the larger of the spread across seeds,
+    ``std / sqrt(S)``, and the bound from the held-out size, ``sqrt(se_a^2 + se_b^2) / sqrt(S)``
+    with ``se = sqrt(e (1 - e) / n_test)``: a few seeds can underestimate the spread, the
+    held-out size cannot.
+    """
+    diffs, ses = [], []
+    for protocol, source in (a, b):
+        rows = df[(df["protocol"] == protocol) & (df["n"] == n)]
+        rows = rows[rows["source"].isna()] if source is None else rows[rows["source"] == source]
+        if rows.empty:
+            raise ValueError(f"no rows for protocol {protocol!r}, source {source!r} at n = {n}")
+        rows = rows.set_index("seed")
+        diffs.append(rows["test_error"])
+        ses.append(rows["stderr"])
+    d = (diffs[0] - diffs[1]).dropna()
+    if len(d) < 2:
+        raise ValueError(f"need at least two seeds shared by {a} and {b} at n = {n}")
+    spread = d.std(ddof=1) / np.sqrt(len(d))
+    held_out = np.sqrt((ses[0] ** 2 + ses[1] ** 2).mean() / len(d))
+    return float(d.mean()), float(max(spread, held_out))

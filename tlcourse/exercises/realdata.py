@@ -1,0 +1,159 @@
+"""Checkers for the exercises of the real-data chapters (*Transfer learning on real data*,
+*Back to real data*).
+
+- :func:`check_standard_error`: the standard error of a test error measured on ``n_test``
+  held-out images;
+- :func:`check_standardiser`: a student's function ``standardise(source_images, images)`` that
+  standardises images with statistics of the source, as :class:`tlcourse.realdata.Standardiser`;
+- :func:`check_label_correlation`: the correlation of the ±1 labels of two groupings of the
+  classes, as :func:`tlcourse.realdata.label_correlation`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import realdata
+from .._checks import check_int
+from . import Feedback
+
+_TOL = 1e-6  # relative tolerance of an exact computation
+
+
+def _real(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=_TOL, abs_tol=1e-12)
+
+
+def check_standard_error(value, error: float, n_test: int) -> Feedback:
+    """Check ``value`` = the standard error of a test error ``error`` measured on ``n_test``
+    held-out images: ``sqrt(error (1 - error) / n_test)`` (each image is a Bernoulli trial).
+
+    Known mistakes are named: the variance instead of its square root, ``n_test - 1``, a
+    division by ``n_test`` instead of its square root, a percentage, ``sqrt(error / n_test)``.
+    """
+    value = _real(value, "value")
+    error = _real(error, "error")
+    if not 0 <= error <= 1:
+        raise ValueError(f"error must lie in [0, 1], got {error}")
+    n_test = check_int(n_test, "n_test", low=2)
+    var = error * (1 - error)
+    ref = math.sqrt(var / n_test)
+    if _close(value, ref):
+        return Feedback(True, f"{value:.4g} = sqrt(e (1 - e) / n_test) with e = {error:.4g}, "
+                        f"n_test = {n_test}.", "correct")
+    mistakes = [
+        (var / n_test, "variance",
+         "this is the variance e (1 - e) / n_test; the standard error is its square root."),
+        (math.sqrt(var / (n_test - 1)), "n_minus_one",
+         "you divided by n_test - 1: the error rate of n_test Bernoulli trials has variance "
+         "e (1 - e) / n_test."),
+        (math.sqrt(var) / n_test, "divide_by_n",
+         "you divided the standard deviation by n_test; divide it by sqrt(n_test)."),
+        (100 * ref, "percent", "this is the right value in per cent; give it as a fraction."),
+        (math.sqrt(error / n_test), "no_one_minus_e",
+         "the variance of a Bernoulli trial is e (1 - e), not e."),
+        (math.sqrt(var), "no_n",
+         "this is the spread of one image's outcome; the error rate averages n_test of them."),
+    ]
+    for wrong, tag, message in mistakes:
+        if _close(value, wrong):
+            return Feedback(False, f"{value:.4g}: {message}", tag)
+    return Feedback(False, f"{value:.4g} is not sqrt(e (1 - e) / n_test) = {ref:.4g}; each "
+                    "held-out image is a Bernoulli trial that fails with probability e.",
+                    "unknown")
+
+
+def _fixed_images(rng: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two small sets of images with different statistics (pixels of different scales)."""
+    g = np.random.default_rng(rng)
+    scales = np.linspace(0.5, 4.0, 12)
+    source = g.normal(2.0, 1.0, size=(40, 12)) * scales
+    other = g.normal(3.0, 1.5, size=(25, 12)) * scales
+    return source, other
+
+
+def check_standardiser(standardise) -> Feedback:
+    """Check ``standardise(source_images, images)``: ``images`` centred by the per-pixel mean of
+    ``source_images`` and divided by one global scale, the root mean (over pixels) of the
+    per-pixel variances of ``source_images``. Both inputs are (n, N) arrays; the output has the
+    shape of ``images``.
+
+    The checker runs it on fixed arrays whose statistics differ and names known mistakes:
+    statistics of ``images`` instead of the source, a per-pixel scale, no centring, no scaling,
+    the standard deviation of all pixels pooled, a transposed output.
+    """
+    if not callable(standardise):
+        raise TypeError(f"standardise must be a function, got {type(standardise).__name__}")
+    source, other = _fixed_images(0)
+    ref = realdata.Standardiser.fit(source)(other)
+    out = np.asarray(standardise(source.copy(), other.copy()), dtype=np.float64)
+    if out.shape != other.shape:
+        hint = " (transposed?)" if out.shape == other.shape[::-1] else ""
+        return Feedback(False, f"the output has shape {out.shape}, expected {other.shape}{hint}.",
+                        "shape")
+    if np.allclose(out, ref, rtol=1e-6, atol=1e-9):
+        return Feedback(True, "images centred by the source's per-pixel mean and divided by its "
+                        "global scale.", "correct")
+    mu, scale = source.mean(0), np.sqrt(source.var(0).mean())
+    mistakes = [
+        (realdata.Standardiser.fit(other)(other), "target_statistics",
+         "you used the statistics of the images being standardised; use those of the source "
+         "images, so that source and target inputs go through the same map (and nothing is "
+         "learned from the target's test images)."),
+        ((other - mu) / source.std(0), "per_pixel_scale",
+         "you divided each pixel by its own standard deviation; use one global scale, "
+         "sqrt(mean over pixels of the per-pixel variances)."),
+        ((other - source.mean()) / source.std(), "pooled",
+         "you used the mean and standard deviation of all pixels pooled; centre each pixel by "
+         "its own mean, then divide by sqrt(mean of the per-pixel variances)."),
+        (other / scale, "no_centring", "you did not subtract the source's per-pixel mean."),
+        (other - mu, "no_scaling", "you centred the images but did not divide by the scale."),
+        ((other - mu) / scale**2, "variance",
+         "you divided by the mean variance; divide by its square root."),
+    ]
+    for wrong, tag, message in mistakes:
+        if np.allclose(out, wrong, rtol=1e-6, atol=1e-9):
+            return Feedback(False, message, tag)
+    err = float(np.max(np.abs(out - ref)))
+    return Feedback(False, f"the output differs from the reference by up to {err:.3g}.",
+                    "unknown")
+
+
+def check_label_correlation(value, positive_a, positive_b, classes=range(10)) -> Feedback:
+    """Check ``value`` = the correlation of the ±1 labels of two groupings of ``classes``, every
+    class equally likely (:func:`tlcourse.realdata.label_correlation`).
+
+    Known mistakes are named: the fraction of classes on which the labels agree, the mean
+    product of the labels without centring, the absolute value.
+    """
+    value = _real(value, "value")
+    ref = realdata.label_correlation(positive_a, positive_b, classes)
+    if abs(value - ref) <= 1e-6:
+        return Feedback(True, f"correlation {value:.4f}.", "correct")
+    classes = np.unique(np.asarray(list(classes)))
+    a = realdata.grouping_labels(classes, positive_a)
+    b = realdata.grouping_labels(classes, positive_b)
+    mistakes = [
+        (float(np.mean(a == b)), "agreement",
+         "this is the fraction of classes on which the labels agree; the correlation also "
+         "accounts for how often each label occurs: corr = cov(a, b) / (std a std b)."),
+        (float(np.mean(a * b)), "not_centred",
+         "this is mean(a b) without subtracting the means of a and b first: the groupings are "
+         "not balanced, so the means are not zero."),
+        (abs(ref), "absolute", "the sign matters here: it is negative when one grouping is "
+         "close to the other with the labels swapped."),
+    ]
+    for wrong, tag, message in mistakes:
+        if abs(value - wrong) <= 1e-6 and abs(wrong - ref) > 1e-6:
+            return Feedback(False, f"{value:.4f}: {message}", tag)
+    return Feedback(False, f"{value:.4f} is not the correlation {ref:.4f} of the two labellings.",
+                    "unknown")
