@@ -1,0 +1,451 @@
+"""The built HTML book as a reader sees it, offline: every page listed in ``_toc.yml``.
+
+A session fixture builds the fast book once, with the README's command (``make book`` with
+``TLCOURSE_SIZE=fast``: vendored assets, then ``jupyter-book build -W``), into ``_build/fast``
+(the environment variable ``TLCOURSE_BOOK_OUT`` picks another folder; ``TLCOURSE_BOOK_BUILT=1``
+tests the book already built there without building it). Then:
+
+- every page opens in headless Chromium (Debian's ``chromium``, driven by Playwright), served on
+  loopback, with the network off for the browser (every other host unresolvable, every other
+  address sent to a closed proxy) and any request leaving loopback a failure: no JavaScript
+  error or failed request; maths typeset by the book's own MathJax (no raw ``$$``, ``\\(``,
+  ``\\[``, ``\\begin`` left, no MathJax error); every image loaded; the widget state the build
+  embedded rendered (an explorer shows its figure); exercises and dropdown solutions present
+  (as many as the chapter's source declares), each solution opening on a click.
+  A full-page screenshot of each page (JPEG) lands in ``<book out>/screenshots/`` for a person;
+- every internal link, cross-reference and asset of the built HTML resolves (no 404 in the book);
+- every chapter offers its executed notebook (.ipynb) for download and a Binder launch button.
+
+Without ``chromium`` the browser tests skip locally and fail in CI (``CI=true``; ``.ci/run``
+installs it).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK_OUT = Path(os.environ.get("TLCOURSE_BOOK_OUT", ROOT / "_build" / "fast")).resolve()
+HTML = BOOK_OUT / "_build" / "html"
+SHOTS = BOOK_OUT / "screenshots"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    # network off: no name resolves but loopback's ...
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+VIEW_SCRIPTS = f'script[type="{WIDGET_VIEW}"]'  # where the build put each widget it displayed
+TIMEOUT_MS = 20_000  # per wait inside a page; a page normally settles within a few seconds
+
+
+# --- the pages of the book ------------------------------------------------------------------------
+def toc_docnames(toc: dict) -> list[str]:
+    """Every document of a Jupyter Book table of contents, in reading order (root first)."""
+    names: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    names.append(str(Path(node[key]).with_suffix("")))
+            for value in node.values():
+                if isinstance(value, list | dict):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return list(dict.fromkeys(names))
+
+
+def source_of(docname: str) -> Path:
+    for suffix in (".md", ".ipynb"):
+        if (ROOT / f"{docname}{suffix}").exists():
+            return ROOT / f"{docname}{suffix}"
+    raise FileNotFoundError(f"{docname} is in _toc.yml but has no .md or .ipynb source")
+
+
+def runs_code(docname: str) -> bool:
+    """A page that executes code: a MyST notebook (jupytext header) or an .ipynb."""
+    source = source_of(docname)
+    return source.suffix == ".ipynb" or "kernelspec:" in source.read_text(encoding="utf-8")[:2000]
+
+
+def declared_exercises(docname: str) -> tuple[int, int]:
+    """(exercises, solutions) the source declares, gated (-start) forms included."""
+    text = source_of(docname).read_text(encoding="utf-8")
+
+    def count(name: str) -> int:
+        return len(re.findall(rf"^\s*(?:`{{3,}}|:{{3,}})\s*\{{{name}(?:-start)?\}}", text, re.M))
+
+    return count("exercise"), count("solution")
+
+
+PAGES = toc_docnames(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
+CHAPTERS = [page for page in PAGES if runs_code(page)]
+
+
+# --- the built book -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def html_dir() -> Path:
+    """Build the fast book once (the Makefile's command) and return its HTML folder.
+
+    A file lock serialises builds of the same folder by several pytest workers; a second build is
+    incremental (Sphinx environment, execution cache) and takes seconds.
+    """
+    if os.environ.get("TLCOURSE_BOOK_BUILT") == "1":
+        assert HTML.is_dir(), f"TLCOURSE_BOOK_BUILT=1 but no book in {HTML}"
+        return HTML
+    BOOK_OUT.mkdir(parents=True, exist_ok=True)
+    log = BOOK_OUT / "build.log"
+    cmd = ["make", "--no-print-directory", "book", "TLCOURSE_SIZE=fast", f"BOOK_OUT={BOOK_OUT}"]
+    with open(BOOK_OUT / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(log, "w") as out:
+            done = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    if done.returncode != 0:
+        lines = log.read_text(errors="replace").splitlines()
+        problems = [line for line in lines if re.search(r"(WARNING|ERROR|Error)\b", line)]
+        report = "\n".join(problems[-30:] + lines[-10:])
+        pytest.fail(f"`{' '.join(cmd)}` failed ({done.returncode}); from {log}:\n{report}")
+    return HTML
+
+
+# --- the browser ----------------------------------------------------------------------------------
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message + "; .ci/run installs it")
+        pytest.skip(message)
+    return path
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound by the system, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_context():
+    """One headless Chromium for the session, offline, with one context (its cache shared)."""
+    executable = chromium_path()
+    # ... and every address but loopback's goes through a proxy that is not there
+    offline = [
+        f"--proxy-server=127.0.0.1:{closed_port()}",
+        "--proxy-bypass-list=127.0.0.1;localhost",
+    ]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS + offline
+        )
+        context = chromium.new_context(viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+        chromium.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib's name)
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(html_dir: Path):
+    """The built HTML served on a free loopback port; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about"} or parts.hostname in LOOPBACK
+
+
+# Everything a reader should see, measured in the page once it has settled.
+INSPECT_JS = r"""
+() => {
+  const SKIP = "pre, code, script, style, textarea, mjx-container, .highlight";
+  const TEX = /\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\n]*[\\^_{}][^$\n]*\$/;
+  const raw = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.closest(SKIP) && TEX.test(node.textContent)) {
+      raw.push(node.textContent.trim().slice(0, 120));
+    }
+  }
+  const maths = [...document.querySelectorAll(".math")];
+  const short = (s) => (s.startsWith("data:") ? s.slice(0, 40) + "..." : s);
+  const widgets = [...document.querySelectorAll(".widget-subarea")];
+  return {
+    raw_tex: raw,
+    maths: maths.length,
+    untypeset: maths.filter((m) => !m.querySelector("mjx-container"))
+                    .map((m) => m.textContent.trim().slice(0, 80)),
+    math_errors: [...document.querySelectorAll("mjx-merror")]
+                   .map((e) => e.getAttribute("data-mjx-error") || e.textContent.slice(0, 80)),
+    images: document.images.length,
+    broken_images: [...document.images].filter((i) => !i.complete || i.naturalWidth === 0)
+                     .map((i) => short(i.currentSrc || i.src)),
+    figures: document.querySelectorAll("figure").length,
+    widget_views: document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]').length,
+    widgets_rendered: widgets.filter((w) => w.querySelector(".jupyter-widgets")).length,
+    widgets_invisible: widgets.filter((w) => w.getBoundingClientRect().height < 5).length,
+    empty_widget_outputs: [...document.querySelectorAll(".widget-subarea .widget-output")]
+                            .filter((o) => !o.querySelector(".jp-OutputArea-output")).length,
+    exercise_ids: [...document.querySelectorAll("div.exercise")].map((e) => e.id),
+    solutions: [...document.querySelectorAll("div.solution")].map((s) => ({
+      id: s.id,
+      of: [...s.querySelectorAll(".admonition-title a[href^='#']")]
+            .map((a) => a.getAttribute("href").slice(1)),
+      dropdown: s.classList.contains("dropdown"),
+      hidden: s.classList.contains("toggle-hidden"),
+      button: !!s.querySelector("button.toggle-button"),
+    })),
+  };
+}
+"""
+
+
+def settle(page, timeout: int = TIMEOUT_MS) -> list[str]:
+    """Wait until the widget manager, MathJax and every image are done; return what never was."""
+    waits = {
+        "widgets rendered": (
+            "n => document.querySelectorAll('.widget-subarea .jupyter-widgets').length >= n",
+            page.evaluate(f"() => document.querySelectorAll('{VIEW_SCRIPTS}').length"),
+        ),
+        "MathJax started": (
+            "() => !document.querySelector('.math') || (window.MathJax && MathJax.startup"
+            " && MathJax.startup.promise)",
+            None,
+        ),
+    }
+    unfinished = []
+    for what, (condition, arg) in waits.items():
+        try:
+            page.wait_for_function(condition, arg=arg, timeout=timeout)
+        except PlaywrightTimeout:
+            unfinished.append(what)
+    if "MathJax started" not in unfinished and page.evaluate("() => !!window.MathJax?.startup"):
+        # typesetting queued by widgets chains onto this promise: wait until it stops growing
+        page.evaluate(
+            """async () => {
+                 let p;
+                 do { p = MathJax.startup.promise; await p; } while (p !== MathJax.startup.promise);
+               }"""
+        )
+    try:
+        page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=timeout)
+    except PlaywrightTimeout:
+        unfinished.append("images loaded")
+    return unfinished
+
+
+def screenshot_path(docname: str) -> Path:
+    return SHOTS / f"{docname.replace('/', '__')}.jpg"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_renders_offline(docname: str, server: str, browser_context) -> None:
+    outside: list[str] = []
+    errors: list[str] = []
+    page = browser_context.new_page()
+    page.on("request", lambda r: is_local(r.url) or outside.append(r.url))
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"console: {msg.text}"))
+    page.on(
+        "response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status}: {r.url}")
+    )
+    page.on(
+        "requestfailed",
+        lambda r: is_local(r.url) and errors.append(f"failed: {r.url} ({r.failure})"),
+    )
+    try:
+        page.goto(server + f"{docname}.html", wait_until="load", timeout=TIMEOUT_MS)
+        unfinished = settle(page)
+        found = page.evaluate(INSPECT_JS)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=screenshot_path(docname), full_page=True, type="jpeg", quality=80)
+        opened = open_solutions(page)
+    finally:
+        page.close()
+
+    # the network is off: nothing may have been asked of it (assets come from the book itself)
+    assert not outside, f"requests outside the book: {outside}"
+    # (Chromium's "Failed to load resource" repeats a failure listed above with its address)
+    errors = [e for e in errors if "Failed to load resource" not in e]
+    assert not errors, errors
+
+    # maths: every formula typeset, none left as TeX, no MathJax error
+    assert not found["untypeset"], f"formulas not typeset: {found['untypeset']}"
+    assert not found["raw_tex"], f"raw TeX in the visible text: {found['raw_tex']}"
+    assert not found["math_errors"], f"MathJax errors: {found['math_errors']}"
+
+    assert not found["broken_images"], f"images that did not load: {found['broken_images']}"
+
+    # widgets: each one the chapter displayed is embedded, rendered and visible; an explorer
+    # shows its figure
+    assert found["widget_views"] == executed_widget_views(docname), "widgets lost by the build"
+    assert found["widgets_rendered"] == found["widget_views"], found
+    assert not found["widgets_invisible"], found
+    assert not found["empty_widget_outputs"], "an explorer's output area is empty"
+
+    # exercises: all those of the source, each with a working dropdown solution
+    n_exercises, n_solutions = declared_exercises(docname)
+    assert len(found["exercise_ids"]) == n_exercises, found["exercise_ids"]
+    assert len(found["solutions"]) == n_solutions, found["solutions"]
+    solved = {label for s in found["solutions"] for label in s["of"]}
+    assert set(found["exercise_ids"]) <= solved, "exercises without a solution"
+    for solution in found["solutions"]:
+        assert solution["dropdown"] and solution["button"] and solution["hidden"], solution
+    assert opened == len(found["solutions"]), "a solution did not open on click"
+    assert not unfinished, f"never happened within {TIMEOUT_MS / 1000:.0f} s: {unfinished}"
+
+
+def open_solutions(page) -> int:
+    """Click every solution's toggle; return how many then show their content."""
+    for button in page.locator("div.solution button.toggle-button").all():
+        button.click()
+    return page.evaluate(
+        """() => [...document.querySelectorAll('div.solution')].filter(
+             s => !s.classList.contains('toggle-hidden')
+                  && [...s.children].some(c => !c.classList.contains('admonition-title')
+                                               && c.getBoundingClientRect().height > 0)).length"""
+    )
+
+
+def executed_widget_views(docname: str) -> int:
+    """How many widgets the executed chapter displayed (0 for a page that runs no code)."""
+    executed = BOOK_OUT / "_build" / "jupyter_execute" / f"{docname}.ipynb"
+    if not executed.is_file():
+        return 0
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    return sum(
+        WIDGET_VIEW in output.get("data", {})
+        for cell in cells
+        for output in cell.get("outputs", [])
+    )
+
+
+# --- links ----------------------------------------------------------------------------------------
+class _Links(HTMLParser):
+    """The ids and the local addresses (href/src) of one HTML page."""
+
+    ATTRS = {"href", "src"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in {"id", "name"} and (name == "id" or tag == "a"):
+                self.ids.add(value)
+            elif name in self.ATTRS:
+                self.urls.append(value)
+
+
+@functools.cache
+def parse(path: Path) -> _Links:
+    links = _Links()
+    links.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return links
+
+
+def broken_links(html_dir: Path, page: Path) -> list[str]:
+    """Local addresses of ``page`` whose file, or anchor in it, does not exist."""
+    broken = []
+    for url in parse(page).urls:
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or url.startswith("#") and len(url) == 1:
+            continue  # an address outside the book (not reachable offline) or a bare "#"
+        target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file() or html_dir.resolve() not in target.parents:
+            broken.append(f"{url} (no file)")
+        elif parts.fragment and target.suffix == ".html":
+            if unquote(parts.fragment) not in parse(target).ids:
+                broken.append(f"{url} (no anchor)")
+    return broken
+
+
+def test_internal_links_resolve(html_dir: Path) -> None:
+    pages = [
+        p for p in sorted(html_dir.rglob("*.html"))
+        if not {"_static", "_vendor", "_sources"} & set(p.relative_to(html_dir).parts)
+    ]
+    assert {html_dir / f"{d}.html" for d in PAGES} <= set(pages), "pages of the toc not built"
+    broken = {
+        str(p.relative_to(html_dir)): bad for p in pages if (bad := broken_links(html_dir, p))
+    }
+    assert not broken, json.dumps(broken, indent=1)
+
+
+# --- download and launch buttons ------------------------------------------------------------------
+def binder_url(docname: str) -> str:
+    """The launch address sphinx-book-theme builds from _config.yml for a chapter."""
+    repo = CONFIG.get("repository", {})
+    binderhub = CONFIG.get("launch_buttons", {}).get("binderhub_url", "")
+    assert repo.get("url") and binderhub, "_config.yml needs repository.url and binderhub_url"
+    org_repo = urlsplit(repo["url"]).path.strip("/")
+    interface = CONFIG["launch_buttons"].get("notebook_interface", "classic")
+    ui = {"classic": "tree", "jupyterlab": "lab/tree"}[interface]
+    source = source_of(docname).relative_to(ROOT).as_posix()
+    branch = repo.get("branch", "main")
+    return f"{binderhub.rstrip('/')}/v2/gh/{org_repo}/{branch}?urlpath={ui}/{source}"
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_offers_notebook_and_binder(docname: str, html_dir: Path) -> None:
+    page = html_dir / f"{docname}.html"
+    urls = parse(page).urls
+    notebooks = [u for u in urls if urlsplit(u).path.endswith(f"_sources/{docname}.ipynb")]
+    assert notebooks, f"no .ipynb download on {page.name}"
+    notebook = (page.parent / unquote(urlsplit(notebooks[0]).path)).resolve()
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert nb["nbformat"] == 4 and code, "the download is not a notebook with code"
+    assert any(c.get("outputs") for c in code), "the downloaded notebook was not executed"
+    assert binder_url(docname) in urls, f"no Binder button {binder_url(docname)} on {page.name}"
+    assert source_of(docname).is_file()  # the file Binder opens exists in the repository
+
