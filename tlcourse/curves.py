@@ -148,9 +148,11 @@ def learning_curves(
 def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
     """Mean test error and its standard error per protocol and size.
 
-    The standard error is the spread across seeds (``std / sqrt(seeds)``) when there are at
-    least two seeds, which includes the test-set noise; with one seed it is that seed's test-set
-    standard error. Columns: ``protocol, x, test_error, sem, seeds``.
+    The standard error of the mean over ``S`` seeds is the spread across seeds,
+    ``std / sqrt(S)``, but never less than the test-set part of it,
+    ``sqrt(mean(stderr^2) / S)``: with two or three seeds the spread alone can come out small by
+    chance. With one seed it is that seed's test-set standard error. Columns:
+    ``protocol, x, test_error, sem, seeds``.
     """
     for col in ("protocol", x, "seed", "test_error", "stderr"):
         if col not in df.columns:
@@ -160,11 +162,10 @@ def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
         test_error=("test_error", "mean"),
         sd=("test_error", "std"),
         seeds=("seed", "nunique"),
-        stderr=("stderr", "mean"),
+        var_test=("stderr", lambda s: float(np.mean(np.square(s)))),
     ).reset_index()
-    out["sem"] = np.where(
-        out["seeds"] > 1, out["sd"] / np.sqrt(out["seeds"].clip(lower=1)), out["stderr"]
-    )
+    spread = out["sd"].fillna(0.0).to_numpy()
+    out["sem"] = np.sqrt(np.maximum(spread**2, out["var_test"]) / out["seeds"])
     return out[["protocol", x, "test_error", "sem", "seeds"]]
 
 
