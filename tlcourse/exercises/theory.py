@@ -18,7 +18,7 @@ import numpy as np
 from .. import activations
 from .._checks import check_choice, check_positive
 from ..data import Task
-from ..theory import feature_covariances, solve_gcm
+from ..theory import feature_covariances, input_moments, solve_gcm
 from . import Feedback
 
 _EXACT_TOL = 1e-3
@@ -93,7 +93,7 @@ def check_omega(Omega, W, task: Task) -> Feedback:
 
     if close(ref):
         return Feedback(True, f"Omega matches the two-step formula ({K} x {K}).", "correct")
-    Sigma_x, _ = _input_moments(task, linearised=False)
+    Sigma_x, _ = input_moments(task)
     Sigma_h = W @ Sigma_x @ W.T / task.N
     wrong = [
         (_erf_kernel(W @ Sigma_x @ W.T), "missing_1_over_N",
@@ -118,12 +118,6 @@ def check_omega(Omega, W, task: Task) -> Feedback:
     err = np.abs(Omega - ref).max()
     return Feedback(False, f"largest deviation {err:.3g} from the reference (entries up to "
                     f"{scale:.3g}).", "unknown")
-
-
-def _input_moments(task, linearised):
-    from ..theory import input_moments
-
-    return input_moments(task, linearised=linearised)
 
 
 def _erf_kernel(S):

@@ -7,6 +7,7 @@
 """
 
 from ..activations import kappas
+from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
 from .gcm import GCMConvergenceWarning, GCMResult, logistic_prox, solve_gcm
 
@@ -16,6 +17,7 @@ __all__ = [
     "feature_covariances",
     "input_moments",
     "kappas",
+    "learning_curve",
     "logistic_prox",
     "solve_gcm",
 ]

@@ -235,7 +235,9 @@ def _solve_one(spec, alpha, lam, loss, start, quad, damping, tol, max_iter) -> G
                 f"saddle-point iteration produced non-finite overlaps at iteration {it} "
                 f"(alpha={alpha}, lam={lam}, loss={loss!r}): m={m_new}, q={q_new}, V={V_new}"
             )
-        residual = abs(V_new - V) + abs(q_new - q) + abs(m_new - m)
+        previous, residual = residual, abs(V_new - V) + abs(q_new - q) + abs(m_new - m)
+        if residual > previous:  # oscillating or diverging: damp more
+            damping = min(0.5 * (1.0 + damping), 0.8)
         m = damping * m + (1 - damping) * m_new
         q = damping * q + (1 - damping) * q_new
         V = damping * V + (1 - damping) * V_new
@@ -277,7 +279,7 @@ def solve_gcm(
     loss: str = "logistic",
     Psi=None,
     *,
-    damping: float = 0.5,
+    damping: float = 0.0,
     tol: float = 1e-9,
     max_iter: int = 5000,
     n_outer: int = 48,
@@ -293,8 +295,10 @@ def solve_gcm(
     alpha : ``n / p`` > 0, or a sequence of them: one eigendecomposition, each point started
         from the previous one's solution, a list of results in the same order.
     lam : l2 strength > 0. loss : ``"logistic"`` or ``"square"``.
-    damping : weight of the old overlaps in each update, in [0, 1). tol : stop when
-        ``|dV| + |dq| + |dm| < tol``. n_outer, n_inner : quadrature nodes of the channel.
+    damping : initial weight of the old overlaps in each update, in [0, 1); it moves halfway
+        to 1 (at most to 0.8) whenever the residual grows.
+    tol : stop when ``|dV| + |dq| + |dm| < tol``.
+    n_outer, n_inner : quadrature nodes of the channel.
 
     Returns a :class:`GCMResult` (a list of them for a sequence of ``alpha``). Warns with
     :class:`GCMConvergenceWarning` (last residual, iteration count) if the tolerance is not met.
