@@ -139,3 +139,25 @@ def test_gain_map_latent_knob_and_bad_input(small):
     with pytest.raises(ValueError, match="teacher_perturbation"):
         phenomena.gain_map(W_random, W_random, src, "teacher_perturbation", [1.5], [1.0], 0.1,
                            n_jobs=1)
+
+
+def test_plot_gain_map_draws_a_centred_map_with_its_zero_line():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tlcourse import plotting
+
+    alphas, values = np.geomspace(0.1, 10, 6), np.linspace(0, 1, 5)
+    gain = (0.5 - values)[:, None] * np.ones((5, 6))  # sign change along the knob
+    ax = plotting.plot_gain_map(alphas, values, gain, knob_label="delta")
+    mesh = ax.collections[0]
+    assert mesh.get_clim() == (-0.5, 0.5)  # symmetric around zero
+    assert len(ax.collections) >= 2  # the zero contour
+    assert ax.get_xscale() == "log" and ax.get_ylabel() == "delta"
+    with pytest.raises(ValueError, match="shape"):
+        plotting.plot_gain_map(alphas, values, gain.T)
+    with pytest.raises(ValueError, match="at least 2"):
+        plotting.plot_gain_map(alphas[:1], values, gain[:, :1])
+    plt.close("all")

@@ -77,7 +77,7 @@ def _first_crossing(log_alpha: np.ndarray, diff: np.ndarray) -> np.ndarray:
     x0, x1 = log_alpha[i], log_alpha[i + 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         x = x0 + d0 / (d0 - d1) * (x1 - x0)
-    return np.where(found, np.exp(x), np.nan)
+    return np.exp(np.where(found, x, np.nan))
 
 
 def crossover(

@@ -167,3 +167,49 @@ def plot_learning_curves(df, *, x: str = "alpha", ax=None, logx: bool = True, la
     pairs = sorted(zip(labels, handles, strict=True), key=lambda lh: order.index(lh[0]))
     ax.legend([h for _, h in pairs], [lab for lab, _ in pairs], fontsize="small")
     return ax
+
+
+def _log_edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around increasing positive ``centres``, midway in log scale."""
+    logc = np.log(centres)
+    mid = 0.5 * (logc[1:] + logc[:-1])
+    first, last = 2 * logc[0] - mid[0], 2 * logc[-1] - mid[-1]
+    return np.exp(np.concatenate([[first], mid, [last]]))
+
+
+def _lin_edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around increasing ``centres``, midway in linear scale."""
+    mid = 0.5 * (centres[1:] + centres[:-1])
+    return np.concatenate([[2 * centres[0] - mid[0]], mid, [2 * centres[-1] - mid[-1]]])
+
+
+def plot_gain_map(alphas, values, gain, *, ax=None, knob_label: str = "knob",
+                  gain_label: str = "transfer gain", vmax: float | None = None,
+                  zero_line: bool = True):
+    """A map of a transfer gain over a knob (vertical) and ``alpha`` (horizontal, log scale).
+
+    ``alphas`` (n_a,) and ``values`` (n_k,) increasing cell centres, ``gain`` (n_k, n_a), e.g.
+    :attr:`tlcourse.phenomena.GainMap.gain`. Diverging colours centred on zero (blue: transfer
+    helps, red: it hurts), symmetric range ``vmax`` (default: the largest ``|gain|``), and the
+    zero contour (the boundary of negative transfer) when the grid is fine enough. Returns the
+    axes; the colour bar is attached to them.
+    """
+    alphas = np.asarray(alphas, dtype=float)
+    values = np.asarray(values, dtype=float)
+    gain = np.asarray(gain, dtype=float)
+    if gain.shape != (values.size, alphas.size):
+        raise ValueError(f"gain must have shape (len(values), len(alphas)) = "
+                         f"({values.size}, {alphas.size}), got {gain.shape}")
+    if min(alphas.size, values.size) < 2:
+        raise ValueError("plot_gain_map needs at least 2 alphas and 2 knob values")
+    if ax is None:
+        _, ax = plt.subplots()
+    vmax = float(np.nanmax(np.abs(gain))) if vmax is None else float(vmax)
+    mesh = ax.pcolormesh(_log_edges(alphas), _lin_edges(values), gain, cmap="RdBu",
+                         vmin=-vmax, vmax=vmax, shading="flat")
+    if zero_line and min(gain.shape) >= 4 and gain.min() < 0 < gain.max():
+        ax.contour(alphas, values, gain, levels=[0.0], colors="k", linewidths=1.2)
+    ax.set_xscale("log")
+    ax.set(xlabel=r"$\alpha = P_t / N$", ylabel=knob_label)
+    ax.figure.colorbar(mesh, ax=ax, label=gain_label)
+    return ax
