@@ -226,7 +226,9 @@ INSPECT_JS = r"""
     widget_views: document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-view+json"]').length,
     widgets_rendered: widgets.filter((w) => w.querySelector(".jupyter-widgets")).length,
-    widgets_invisible: widgets.filter((w) => w.getBoundingClientRect().height < 5).length,
+    // rendered yet flat; widgets that the page folds away (a closed solution) do not count
+    widgets_invisible: widgets.filter((w) => w.checkVisibility()
+                                             && w.getBoundingClientRect().height < 5).length,
     empty_widget_outputs: [...document.querySelectorAll(".widget-subarea .widget-output")]
                             .filter((o) => !o.querySelector(".jp-OutputArea-output")).length,
     exercise_ids: [...document.querySelectorAll("div.exercise")].map((e) => e.id),
