@@ -157,6 +157,9 @@ def plot_learning_curves(df, *, x: str = "alpha", ax=None, logx: bool = True, la
                     capsize=2.5, lw=1.4, label=style["label"])
     if logx:
         ax.set_xscale("log")
+        ticks = np.unique(summary[x].to_numpy())
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
     default = {"alpha": r"$\alpha = P_t / N$ (target samples per input dimension)",
                "n": "target samples $P_t$"}
     ax.set(xlabel=label_x or default.get(x, x), ylabel="test error")

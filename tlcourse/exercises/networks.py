@@ -170,7 +170,7 @@ def check_n_test(n, error: float, stderr: float) -> Feedback:
     stderr = check_positive(stderr, "stderr")
     if isinstance(n, bool) or not isinstance(n, numbers.Real):
         raise TypeError(f"n must be a number, got {n!r}")
-    ref = math.ceil(error * (1 - error) / stderr**2)
+    ref = math.ceil(error * (1 - error) / stderr**2 * (1 - 1e-12))  # 40000.000000001 -> 40000
     if ref - 1 <= n <= ref + 1:
         return Feedback(True, f"n = {ref}: sqrt(e (1 - e) / n) = "
                         f"{math.sqrt(error * (1 - error) / ref):.4f} <= {stderr}.", "correct")
