@@ -97,9 +97,11 @@ def learning_curves(
 
     Returns
     -------
-    DataFrame with columns ``protocol, n, alpha (= n / N), seed, test_error, stderr,
-    train_error`` and one column per parameter (``N, K, activation, n_test`` and the settings),
-    sorted by protocol (in the order given), size and seed.
+    pandas.DataFrame
+        Columns ``protocol``, ``n``, ``alpha`` (``n / N``), ``seed``, ``test_error``,
+        ``stderr``, ``train_error``, and one column per parameter (``N``, ``K``,
+        ``activation``, ``n_test`` and the settings); sorted by protocol (in the order given),
+        size and seed.
     """
     if not isinstance(source, TwoLayerNet):
         raise TypeError(f"source must be a TwoLayerNet, got {type(source).__name__}")

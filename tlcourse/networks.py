@@ -67,8 +67,8 @@ class TwoLayerNet(torch.nn.Module):
         Seed of the random start: ``W`` and ``v`` with i.i.d. ``N(0, 1)`` entries (so that the
         pre-activations ``W x / sqrt(N)`` and the output are of order one).
     dtype, device :
-        Torch dtype (``float32`` by default, see the module docstring) and device (default:
-        :func:`default_device`).
+        Torch dtype (``float32`` by default, see the module docstring) and device (by default
+        the one :func:`default_device` returns).
 
     Attributes ``W`` (K, N) and ``v`` (K,) are ``torch.nn.Parameter``; :meth:`weights` returns
     them as float64 NumPy arrays. Build a network from given weights with :meth:`from_weights`.
