@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from . import networks
+from . import protocols as _protocols
 from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int
 
 SPLITS = ("train", "test", "all")
@@ -534,9 +536,6 @@ def real_learning_curves(
     target groupings), ``source_error`` (the source network's error on its own held-out images),
     ``n_test``, ``K``, ``N`` and the settings.
     """
-    from . import networks
-    from . import protocols as _protocols
-
     if not isinstance(data, ImageData):
         raise TypeError(f"data must be an ImageData, got {type(data).__name__}")
     if not isinstance(sources, dict):
