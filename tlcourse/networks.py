@@ -57,6 +57,9 @@ def torch_generator(rng: RNGLike, device: torch.device | str = "cpu") -> torch.G
 class TwoLayerNet(torch.nn.Module):
     """The two-layer network ``f(x) = v . phi(W x / sqrt(N)) / sqrt(K)``.
 
+    Attributes ``W`` (K, N) and ``v`` (K,) are ``torch.nn.Parameter``; :meth:`weights` returns
+    them as float64 NumPy arrays. Build a network from given weights with :meth:`from_weights`.
+
     Parameters
     ----------
     N, K : int
@@ -69,9 +72,6 @@ class TwoLayerNet(torch.nn.Module):
     dtype, device :
         Torch dtype (``float32`` by default, see the module docstring) and device (by default
         the one :func:`default_device` returns).
-
-    Attributes ``W`` (K, N) and ``v`` (K,) are ``torch.nn.Parameter``; :meth:`weights` returns
-    them as float64 NumPy arrays. Build a network from given weights with :meth:`from_weights`.
     """
 
     def __init__(
