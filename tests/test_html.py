@@ -416,7 +416,8 @@ def test_internal_links_resolve(html_dir: Path) -> None:
         p for p in sorted(html_dir.rglob("*.html"))
         if not {"_static", "_vendor", "_sources"} & set(p.relative_to(html_dir).parts)
     ]
-    assert {html_dir / f"{d}.html" for d in PAGES} <= set(pages), "pages of the toc not built"
+    missing = [d for d in PAGES if html_dir / f"{d}.html" not in pages]
+    assert not missing, f"pages of the toc not built: {missing}"
     broken = {
         str(p.relative_to(html_dir)): bad for p in pages if (bad := broken_links(html_dir, p))
     }
