@@ -6,7 +6,14 @@ The modules follow the book:
 - :mod:`tlcourse.activations`: nonlinearities and their Gaussian coefficients;
 - :mod:`tlcourse.readout`: convex readouts on fixed features;
 - :mod:`tlcourse.config`: the ``fast``/``full`` size setting read by every chapter;
-- :mod:`tlcourse.plotting`: the book's figure style (set on import).
+- :mod:`tlcourse.plotting`: the book's figure style (set on import);
+- :mod:`tlcourse.networks`, :mod:`tlcourse.protocols`, :mod:`tlcourse.curves`: two-layer
+  networks, the transfer protocols and learning curves (part II);
+- :mod:`tlcourse.theory`: Gaussian equivalence and the replica formula (part III);
+- :mod:`tlcourse.phenomena`, :mod:`tlcourse.realdata`: analysis of the phenomena, real data;
+- :mod:`tlcourse.widgets`, :mod:`tlcourse.exercises`: explorers and exercise checkers.
+
+These load on first use (``tl.theory``, ``tl.networks`` ...), so ``import tlcourse`` stays light.
 
 Quick start::
 
@@ -36,3 +43,15 @@ __all__ = [
 __version__ = "0.1.0"
 
 plotting.set_style()
+
+# modules that import PyTorch or build on it load on first use: ``tl.networks``, ``tl.theory``...
+_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "widgets",
+         "exercises")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

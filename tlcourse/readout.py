@@ -1,6 +1,6 @@
 """Convex readouts on fixed features: the last layer of transfer learning and random features.
 
-The estimator of the course (MODEL.md §4-5) is
+The estimator of the course (MODEL.md §4-5) is::
 
     w_hat = argmin_w  sum_mu loss(y_mu, w . v_mu / sqrt(p)) + (lam / 2) |w|^2,
 
