@@ -1,5 +1,6 @@
 """The reference pages of the book stay complete as the package and the chapters grow."""
 
+import importlib
 import pkgutil
 import re
 from pathlib import Path
@@ -39,3 +40,55 @@ def test_api_page_documents_each_module_once_and_only_real_ones():
     assert not twice, f"book/api.md documents these modules twice: {sorted(twice)}"
     unknown = set(documented) - public_modules()
     assert not unknown, f"book/api.md names modules tlcourse does not have: {sorted(unknown)}"
+
+
+SYLLABUS = ROOT / "book" / "syllabus.md"
+
+
+def chapter_exercise_labels() -> dict[str, str]:
+    """{exercise label: chapter} over the chapters in the table of contents."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    labels = {}
+    for name in re.findall(r"file:\s*book/(\w+)", toc) + re.findall(r"root:\s*book/(\w+)", toc):
+        text = (ROOT / "book" / f"{name}.md").read_text(encoding="utf-8")
+        for label in re.findall(r"```\{exercise\}[^\n]*\n:label: ([\w-]+)", text):
+            labels[label] = name
+    return labels
+
+
+def test_syllabus_assigns_every_exercise_of_the_book():
+    text = SYLLABUS.read_text(encoding="utf-8")
+    assigned = set(re.findall(r"\{ref\}`(?:[^`<]*<)?(ex-[\w-]+)>?`", text))
+    labels = chapter_exercise_labels()
+    assert labels, "no exercise found in the chapters"
+    missing = sorted(set(labels) - assigned)
+    assert not missing, f"exercises not assigned in book/syllabus.md: {missing}"
+    unknown = sorted(assigned - set(labels))
+    assert not unknown, f"book/syllabus.md assigns exercises no chapter has: {unknown}"
+
+
+def test_syllabus_names_existing_checkers():
+    text = SYLLABUS.read_text(encoding="utf-8")
+    named = re.findall(r"`(\w+)\.(check_\w+)`", text)
+    assert named, "the syllabus names no checker"
+    for module, func in named:
+        mod = importlib.import_module(f"tlcourse.exercises.{module}")
+        assert callable(getattr(mod, func, None)), f"tlcourse.exercises.{module}.{func} missing"
+
+
+def test_every_chapter_cites_its_sources():
+    """Each chapter (a notebook page of the toc) cites, and only keys references.bib has."""
+    bib = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text("utf-8"), re.M))
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    names = re.findall(r"(?:file|root):\s*book/(\w+)", toc)
+    chapters = 0
+    for name in names:
+        text = (ROOT / "book" / f"{name}.md").read_text(encoding="utf-8")
+        if "format_name: myst" not in text[:2000] or name == "execution":
+            continue  # reference pages, not chapters
+        chapters += 1
+        keys = {k.strip() for group in re.findall(r"\{cite[pt]?\}`([^`]+)`", text)
+                for k in group.split(",")}
+        assert keys, f"book/{name}.md cites nothing"
+        assert keys <= bib, f"book/{name}.md cites keys missing from references.bib: {keys - bib}"
+    assert chapters >= 2, "no chapter found in the table of contents"
