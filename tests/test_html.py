@@ -333,8 +333,9 @@ def test_page_renders_offline(docname: str, server: str, browser_context) -> Non
     # rendered and visible; an explorer shows its figure
     if has_explorer(docname):
         assert found["widget_views"] > 0, "the chapter's explorer is missing from the page"
-    assert found["widgets_rendered"] == found["widget_views"], found
-    assert not found["widgets_invisible"], found
+    rendered, views = found["widgets_rendered"], found["widget_views"]
+    assert rendered == views, f"widgets rendered from the embedded state: {rendered} of {views}"
+    assert not found["widgets_invisible"], f"{found['widgets_invisible']} widget(s) drawn flat"
     assert not found["empty_widget_outputs"], "an explorer's output area is empty"
 
     # exercises: all those of the source, each with a working dropdown solution
