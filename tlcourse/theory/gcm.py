@@ -2,7 +2,7 @@
 
 Model (MODEL.md §5.2; Loureiro et al. 2021): teacher vectors ``u ~ N(0, Psi)`` in ``R^k``,
 student features ``v`` in ``R^p`` jointly Gaussian with ``E[v v^T] = Omega``,
-``E[v u^T] = Phi``; labels ``y = sign(theta . u / sqrt(k))``; estimator
+``E[v u^T] = Phi``; labels ``y = sign(theta . u / sqrt(k))``; estimator::
 
     w_hat = argmin_w  sum_mu loss(y_mu, w . v_mu / sqrt(p)) + (lam / 2) |w|^2
 
