@@ -95,7 +95,7 @@ def plot_task_pair(
         latent_removed, rng=g_tgt,
     )
     Cs, Ct = _same_latents(src, tgt, n, g_lat)
-    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.5), gridspec_kw={"width_ratios": [1, 1, 0.8]})
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1, 1, 0.7]})
 
     _agreement_scatter(axes[0], Cs @ src.theta / np.sqrt(src.D), Ct @ tgt.theta / np.sqrt(tgt.D),
                        "labels")
@@ -106,8 +106,8 @@ def plot_task_pair(
     us = (Cs @ src.F[:, j] / np.sqrt(src.D)).ravel()
     ut = (Ct @ tgt.F[:, j] / np.sqrt(tgt.D)).ravel()
     _agreement_scatter(axes[1], us, ut, "input signs")
-    axes[1].set(xlabel=r"source pre-activation $F_{s,j} \cdot c / \sqrt{D_s}$",
-                ylabel=r"target pre-activation $F_{t,j} \cdot c / \sqrt{D_t}$")
+    axes[1].set(xlabel=r"source input field $F_{s,j} \cdot c / \sqrt{D_s}$",
+                ylabel=r"target input field $F_{t,j} \cdot c / \sqrt{D_t}$")
 
     ov = overlaps(src, tgt)
     names = ["teacher_cosine", "feature_overlap", "shared_fraction"]

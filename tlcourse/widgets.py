@@ -14,6 +14,8 @@ import matplotlib.pyplot as plt
 from . import plotting
 from ._checks import check_int
 
+_STYLE = {"description_width": "14em"}
+
 
 def _draw_task_pair(**kwargs) -> None:
     plotting.plot_task_pair(**kwargs)
@@ -37,11 +39,11 @@ def chmm_explorer(D: int = 50, N: int = 200, n: int = 600, rng: int = 0) -> widg
 
     def fraction(value: float, label: str) -> widgets.FloatSlider:
         return widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description=label,
-                                   continuous_update=False, style={"description_width": "initial"})
+                                   continuous_update=False, style=_STYLE, layout={"width": "32em"})
 
     def count(value: int, high: int, label: str) -> widgets.IntSlider:
         return widgets.IntSlider(value=value, min=0, max=high, step=1, description=label,
-                                 continuous_update=False, style={"description_width": "initial"})
+                                 continuous_update=False, style=_STYLE, layout={"width": "32em"})
 
     return widgets.interactive(
         _draw_task_pair,
