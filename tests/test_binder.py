@@ -18,7 +18,7 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-BINDER_ONLY = {"jupyterlab"}  # the interface the launch buttons open (jupytext's viewer needs 4.x)
+BINDER_ONLY: set[str] = set()  # packages Binder may add to requirements.txt (none today)
 
 
 def parse_requirements(path: Path) -> tuple[dict[str, Requirement], list[str]]:
