@@ -1,8 +1,7 @@
 """The Binder configuration (binder/) agrees with the project's pinned requirements.txt.
 
 Binder reads only binder/ when that folder exists, so its requirements must repeat every pin of
-requirements.txt; the only allowed differences are the CPU build of torch (from PyTorch's CPU index)
-and the binder-only packages listed below.
+requirements.txt; the only allowed difference is the CPU build of torch (from PyTorch's CPU index).
 """
 
 import os
@@ -18,7 +17,6 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-BINDER_ONLY: set[str] = set()  # packages Binder may add to requirements.txt (none today)
 
 
 def parse_requirements(path: Path) -> tuple[dict[str, Requirement], list[str]]:
@@ -58,7 +56,7 @@ def binder_reqs():
 def test_same_packages(main_reqs, binder_reqs):
     main, binder = set(main_reqs[0]), set(binder_reqs[0])
     assert main - binder == set(), f"missing from binder/requirements.txt: {sorted(main - binder)}"
-    extra = binder - main - BINDER_ONLY
+    extra = binder - main
     assert extra == set(), f"binder/requirements.txt has packages requirements.txt lacks: {extra}"
 
 
@@ -73,11 +71,6 @@ def test_torch_is_the_cpu_build(binder_reqs):
     torch = pinned_version(reqs["torch"])
     assert torch.local == "cpu", f"binder pins torch {torch}; the CPU build is {torch.public}+cpu"
     assert f"--extra-index-url {CPU_INDEX}" in options, "binder needs PyTorch's CPU wheel index"
-
-
-def test_binder_only_packages_are_pinned(binder_reqs):
-    for name in BINDER_ONLY:
-        pinned_version(binder_reqs[0][name])
 
 
 def test_installs_the_course_package(main_reqs, binder_reqs):
