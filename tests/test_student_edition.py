@@ -183,7 +183,7 @@ def test_student_config_changes_only_what_it_documents():
     assert student == main
 
 
-def test_cli_writes_a_config_jupyter_book_can_read(tmp_path):
+def test_cli_writes_the_student_config(tmp_path):
     out = tmp_path / "student" / "_config.yml"
     student_edition.main([str(out), "--cache", str(tmp_path / "cache")])
     written = yaml.safe_load(out.read_text(encoding="utf-8"))
