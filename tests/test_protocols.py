@@ -105,6 +105,19 @@ def test_single_size_equals_the_curve_at_that_size(source, target):
     assert (err, se) == (curve[1]["test_error"], curve[1]["stderr"])
 
 
+def test_curve_on_given_samples_is_the_loop_of_protocol_curve(source, target_samples):
+    """Real-data tasks use the same loop on their own arrays: same streams, same numbers."""
+    X, y = target_samples
+    for p in ("RF", "2L"):
+        a = protocols.curve_on_samples(p, source, X[:60], y[:60], X[60:], y[60:], [20, 60],
+                                       rng=np.random.default_rng(7), **FAST)
+        b = protocols.curve_on_samples(p, source, X[:60], y[:60], X[60:], y[60:], [60],
+                                       rng=np.random.default_rng(7), **FAST)
+        assert a[1] == b[0]  # each size restarts the protocol's stream
+    with pytest.raises(ValueError, match="ns must be <= the number of training samples, 60"):
+        protocols.curve_on_samples("TL", source, X[:60], y[:60], X[60:], y[60:], [61], rng=0)
+
+
 def test_zero_shot_is_the_source_network_on_the_target_test_set(source, target):
     rec = protocols.protocol_curve("0-shot", source, target, [10, 30], rng=4, n_test=700)
     g_test = np.random.default_rng(4).spawn(2)[1]

@@ -128,17 +128,49 @@ def protocol_curve(
     _check_target(target, source)
     ns = _check_sizes(ns)
     n_test = check_int(n_test, "n_test", low=1)
-    settings = _check_settings(settings)
     g_train, g_test, *g_protocols = as_generator(rng).spawn(2 + len(PROTOCOLS))
-    g_protocol = g_protocols[PROTOCOLS.index(protocol)]
     X, y = target.sample(max(ns), rng=g_train)
     X_test, y_test = target.sample(n_test, rng=g_test)
+    g_protocol = g_protocols[PROTOCOLS.index(protocol)]
+    return curve_on_samples(protocol, source, X, y, X_test, y_test, ns, rng=g_protocol, **settings)
+
+
+def curve_on_samples(
+    protocol: str,
+    source: TwoLayerNet,
+    X,
+    y,
+    X_test,
+    y_test,
+    ns,
+    *,
+    rng: RNGLike,
+    **settings,
+) -> list[dict]:
+    """Test errors of ``protocol`` trained on the first ``n`` rows of ``X, y`` for each ``n`` in
+    ``ns``, measured on ``X_test, y_test``: the loop shared by synthetic and real tasks.
+
+    ``X`` (n_max, N), ``y`` (n_max,), ``X_test`` (n_test, N), ``y_test`` (n_test,), labels in
+    {-1, +1}. Every size starts the protocol's random stream (``rng``: the random first layer of
+    RF, the random start of 2L) from the same point, so sizes differ only by their data. For TL
+    and RF the features of the frozen first layer are computed once and reused for every size.
+    Returns one record per size, as :func:`protocol_curve`.
+    """
+    protocol = check_choice(protocol, "protocol", PROTOCOLS)
+    _check_source(source)
+    ns = _check_sizes(ns)
+    X, y = networks._check_samples(X, y, source.N)
+    X_test, y_test = networks._check_samples(X_test, y_test, source.N)
+    if max(ns) > len(y):
+        raise ValueError(f"ns must be <= the number of training samples, {len(y)}, got {max(ns)}")
+    settings = _check_settings(settings)
+    start = as_generator(rng).bit_generator.seed_seq  # each size restarts the stream here
     act = source.activation
 
     records = []
     if protocol in FROZEN:
         W = source.weights()[0] if protocol == "TL" else random_first_layer(
-            source.K, source.N, g_protocol
+            source.K, source.N, np.random.default_rng(start)
         )
         V, V_test = networks.features(W, X, act), networks.features(W, X_test, act)
         for n in ns:
@@ -148,8 +180,7 @@ def protocol_curve(
             records.append(_record(protocol, n, err, se, train_err))
         return records
     for n in ns:
-        stream = np.random.default_rng(g_protocol.bit_generator.seed_seq)  # same start for all n
-        net = fit(protocol, source, X[:n], y[:n], rng=stream, **settings)
+        net = fit(protocol, source, X[:n], y[:n], rng=np.random.default_rng(start), **settings)
         err, se = networks.test_error(net, X_test, y_test)
         train_err = networks.test_error(net, X[:n], y[:n])[0]
         records.append(_record(protocol, n, err, se, train_err))
@@ -214,6 +245,7 @@ __all__ = [
     "DEFAULTS",
     "FROZEN",
     "PROTOCOLS",
+    "curve_on_samples",
     "fit",
     "protocol_curve",
     "random_first_layer",

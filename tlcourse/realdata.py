@@ -520,10 +520,10 @@ def real_learning_curves(
     not depend on the groupings, so every source shares the same target pool and test set); for
     each source grouping in ``sources`` a network of width ``K`` is trained on the whole source
     pool with the course's recipe (:func:`tlcourse.networks.train`: full-batch Adam, ``lr``,
-    ``epochs``, ``weight_decay`` from ``settings``); then every protocol is fitted by
-    :func:`tlcourse.protocols.fit` on the first ``n`` images of one random draw of the target pool
-    (nested sizes) and tested on the held-out target images. ``2L`` and ``RF`` never use the
-    source's weights: they run once per seed, with ``source`` set to ``None``.
+    ``epochs``, ``weight_decay`` from ``settings``); then every protocol runs through
+    :func:`tlcourse.protocols.curve_on_samples` on the first ``n`` images of one random draw of
+    the target pool (nested sizes), tested on the held-out target images. ``2L`` and ``RF`` never
+    use the source's weights: they run once per seed, with ``source`` set to ``None``.
 
     ``sources`` is a dict ``{name: positive classes}`` or a single collection of classes;
     ``ns`` target training sizes (at most the pool size); ``seeds`` integers; ``settings`` those
@@ -574,15 +574,12 @@ def real_learning_curves(
             for p in protocols:
                 if p in SOURCE_FREE and i > 0:
                     continue  # the same numbers as for the first source
-                for n in ns:
-                    fitted = _protocols.fit(p, net, X[:n], y[:n],
-                                            rng=np.random.default_rng(g_protocol), **settings)
-                    err, se = networks.test_error(fitted, X_test, y_test)
-                    rows.append({
-                        **common, "protocol": p, "n": n, "test_error": err, "stderr": se,
-                        "train_error": networks.test_error(fitted, X[:n], y[:n])[0],
-                        "source": None if p in SOURCE_FREE else name,
-                    })
+                records = _protocols.curve_on_samples(
+                    p, net, X, y, X_test, y_test, ns, rng=np.random.default_rng(g_protocol),
+                    **settings,
+                )
+                for rec in records:
+                    rows.append({**common, **rec, "source": None if p in SOURCE_FREE else name})
                     if p in SOURCE_FREE:
                         rows[-1].update(label_correlation=np.nan, source_error=np.nan)
             bar.update()

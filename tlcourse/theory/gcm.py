@@ -289,19 +289,37 @@ def solve_gcm(
 
     Parameters
     ----------
-    Omega : (p, p) symmetric PSD, ``E[v v^T]`` of the student's features.
-    Phi : (p, k), ``E[v u^T]``; ``theta`` : (k,), the teacher; ``Psi`` : (k, k), ``E[u u^T]``
-        (``None``: identity).
-    alpha : ``n / p`` > 0, or a sequence of them: one eigendecomposition, each point started
+    Omega : (p, p) array
+        Symmetric PSD ``E[v v^T]`` of the student's features.
+    Phi : (p, k) array
+        ``E[v u^T]``.
+    theta : (k,) array
+        The teacher.
+    alpha : float or sequence of floats
+        ``n / p`` > 0, or a sequence of them: one eigendecomposition, each point started
         from the previous one's solution, a list of results in the same order.
-    lam : l2 strength > 0. loss : ``"logistic"`` or ``"square"``.
-    damping : initial weight of the old overlaps in each update, in [0, 1); it moves halfway
+    lam : float
+        l2 strength > 0.
+    loss : str
+        ``"logistic"`` or ``"square"``.
+    Psi : (k, k) array or None
+        ``E[u u^T]`` (``None``: identity).
+    damping : float
+        Initial weight of the old overlaps in each update, in [0, 1); it moves halfway
         to 1 (at most to 0.8) whenever the residual grows.
-    tol : stop when ``|dV| + |dq| + |dm| < tol``.
-    n_outer, n_inner : quadrature nodes of the channel.
+    tol : float
+        Stop when ``|dV| + |dq| + |dm| < tol``.
+    max_iter : int
+        Iterations allowed per point.
+    n_outer, n_inner : int
+        Quadrature nodes of the channel.
 
-    Returns a :class:`GCMResult` (a list of them for a sequence of ``alpha``). Warns with
-    :class:`GCMConvergenceWarning` (last residual, iteration count) if the tolerance is not met.
+    Returns
+    -------
+    GCMResult or list of GCMResult
+        One result, or a list of them for a sequence of ``alpha``. Warns with
+        :class:`GCMConvergenceWarning` (last residual, iteration count) if the tolerance is
+        not met.
     """
     check_choice(loss, "loss", LOSSES)
     lam = check_positive(lam, "lam")
