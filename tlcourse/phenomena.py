@@ -114,14 +114,12 @@ def crossover(
 def theory_curve(W, task: Task, alphas, lam: float, *, tol: float = MAP_TOL) -> np.ndarray:
     """The theory's test errors of the frozen first layer ``W`` (K, N) on ``task``, one per alpha.
 
-    Readout: l2 logistic regression with strength ``lam`` on ``n = alpha K`` samples of ``task``;
-    features ``erf(W x / sqrt(N))``; Gaussian equivalence by
-    :func:`tlcourse.theory.feature_covariances` (analytic), then
-    :func:`tlcourse.theory.solve_gcm` with tolerance ``tol``. Returns an array (len(alphas),).
+    An array (len(alphas),) from :func:`tlcourse.theory.learning_curve`: l2 logistic readout of
+    strength ``lam`` on ``n = alpha N`` samples, features ``erf(W x / sqrt(N))``, analytic
+    Gaussian equivalence, saddle point solved to ``tol``.
     """
-    Omega, Phi = theory.feature_covariances(W, task, phi="erf", method="analytic")
-    results = theory.solve_gcm(Omega, Phi, task.theta, alpha=list(alphas), lam=lam, tol=tol)
-    return np.array([r.test_error for r in results])
+    curve = theory.learning_curve(W, task, alphas=alphas, lam=lam, tol=tol)
+    return curve["test_error"].to_numpy()
 
 
 @dataclass(frozen=True)
