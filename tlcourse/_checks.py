@@ -63,6 +63,18 @@ def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
     return value
 
 
+def check_array(x, name: str, *, ndim: int, shape: tuple | None = None) -> np.ndarray:
+    """``x`` as a finite float64 array with ``ndim`` dimensions and, if given, that ``shape``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-d array, got shape {x.shape}")
+    if shape is not None and x.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} must be finite")
+    return x
+
+
 def check_choice(value, name: str, choices) -> str:
     """Check that ``value`` is one of ``choices``."""
     if value not in choices:

@@ -22,7 +22,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from . import theory
-from ._checks import RNGLike, as_generator, check_choice, check_int, check_positive
+from ._checks import RNGLike, as_generator, check_array, check_choice, check_int, check_positive
 from .data import Task, make_target
 
 KNOBS = (
@@ -53,13 +53,11 @@ class Crossover:
 
 
 def _as_curve(x, name: str, n: int | None = None) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 1 or x.size < 2:
-        raise ValueError(f"{name} must be a 1-d array with at least 2 entries, got shape {x.shape}")
+    x = check_array(x, name, ndim=1)
+    if x.size < 2:
+        raise ValueError(f"{name} must have at least 2 entries, got {x.size}")
     if n is not None and x.size != n:
         raise ValueError(f"{name} must have the same length as alpha ({n}), got {x.size}")
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} must be finite")
     return x
 
 
@@ -201,11 +199,9 @@ def effective_rank(W) -> float:
     Between 1 (all the weight in one direction) and ``min(W.shape)`` (a flat spectrum). A
     first layer whose features collapse to a few directions has a small effective rank.
     """
-    W = np.asarray(W, dtype=np.float64)
-    if W.ndim != 2 or W.size == 0:
+    W = check_array(W, "W", ndim=2)
+    if W.size == 0:
         raise ValueError(f"W must be a non-empty 2-d matrix, got shape {W.shape}")
-    if not np.isfinite(W).all():
-        raise ValueError("W must be finite")
     s2 = np.linalg.svd(W, compute_uv=False) ** 2
     if s2.sum() == 0:
         raise ValueError("W is zero: its effective rank is undefined")

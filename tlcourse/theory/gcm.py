@@ -39,7 +39,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from scipy.special import expit, log_expit
 
-from .._checks import check_choice, check_int, check_positive
+from .._checks import check_array, check_choice, check_int, check_positive
 
 LOSSES = ("logistic", "square")
 
@@ -88,17 +88,6 @@ class _Spectrum:
 # ---------------------------------------------------------------- input checks and spectrum
 
 
-def _as_matrix(x, name: str, shape: tuple | None = None) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-d array, got shape {x.shape}")
-    if shape is not None and x.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} must be finite")
-    return x
-
-
 def _check_symmetric(x: np.ndarray, name: str) -> float:
     """Refuse a non-symmetric matrix; return its largest absolute entry (the scale)."""
     scale = max(np.abs(x).max(), 1e-300)
@@ -111,7 +100,7 @@ def _check_symmetric(x: np.ndarray, name: str) -> float:
 
 def spectrum(Omega, Phi, theta, Psi=None) -> _Spectrum:
     """Eigendecomposition of ``Omega`` (p, p) and the teacher's projections (one ``eigh``)."""
-    Omega = _as_matrix(Omega, "Omega")
+    Omega = check_array(Omega, "Omega", ndim=2)
     p = Omega.shape[0]
     if Omega.shape != (p, p):
         raise ValueError(f"Omega must be square (p, p), got {Omega.shape}")
@@ -119,8 +108,8 @@ def spectrum(Omega, Phi, theta, Psi=None) -> _Spectrum:
     if theta.ndim != 1 or not np.isfinite(theta).all():
         raise ValueError(f"theta must be a finite 1-d array, got shape {theta.shape}")
     k = theta.shape[0]
-    Phi = _as_matrix(Phi, "Phi", (p, k))
-    Psi = np.eye(k) if Psi is None else _as_matrix(Psi, "Psi", (k, k))
+    Phi = check_array(Phi, "Phi", ndim=2, shape=(p, k))
+    Psi = np.eye(k) if Psi is None else check_array(Psi, "Psi", ndim=2, shape=(k, k))
     scale = _check_symmetric(Omega, "Omega")
     omega, U = np.linalg.eigh(0.5 * (Omega + Omega.T))
     if omega[0] < -1e-8 * scale:
