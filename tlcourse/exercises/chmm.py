@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from .._checks import check_fraction, check_int
-from . import Feedback
+from . import Feedback, first_mistake
 
 _D_CHECK = 40_000  # large, so that cosines and norms fluctuate by well under 1%
 _DELTA = 0.36  # sqrt(1 - 0.36) = 0.8: the mistakes below give clearly different cosines
@@ -127,9 +127,10 @@ def check_label_agreement(value: float, delta: float, n_samples: int | None = No
         (1 - delta, "one_minus_delta", "1 - delta is neither the cosine nor the agreement; the "
          "agreement is 1 - arccos(sqrt(1 - delta))/pi."),
     ]
-    for target, tag, message in candidates:
-        if abs(target - ref) > 2 * tol and abs(value - target) <= tol:
-            return Feedback(False, f"{value:.4f}: {message}", tag)
+    found = first_mistake(candidates, lambda t: abs(value - t) <= tol,
+                          is_reference=lambda t: abs(t - ref) <= 2 * tol, prefix=f"{value:.4f}: ")
+    if found is not None:
+        return found
     return Feedback(False, f"{value:.4f}, expected {ref:.4f} (tolerance {tol:.1e}). Two labels "
                     "sign(theta_s . c) and sign(theta_t . c) differ when c falls between the two "
                     "hyperplanes.", "unknown")

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import activations
 from .._checks import check_choice, check_int
-from . import Feedback
+from . import Feedback, first_mistake
 
 _EXACT_TOL = 1e-3  # an exact answer (closed form, quadrature) must be this close
 
@@ -62,9 +62,10 @@ def check_kappa1(value: float, activation: str = "sign", n_samples: int | None =
         (2 * ref, "factor_2", "too large by a factor 2."),
         (ref / 2, "factor_half", "too small by a factor 2."),
     ]
-    for target, tag, message in candidates:
-        if abs(target - ref) > 2 * tol and abs(value - target) <= tol:
-            return Feedback(False, f"{value:.4f}: {message}", tag)
+    found = first_mistake(candidates, lambda t: abs(value - t) <= tol,
+                          is_reference=lambda t: abs(t - ref) <= 2 * tol, prefix=f"{value:.4f}: ")
+    if found is not None:
+        return found
     if abs(value - ref) <= 0.02 * max(abs(ref), 1.0):
         how = ("pass n_samples so that the tolerance matches your sample size" if n_samples is None
                else f"check it: {n_samples} samples rarely miss by this much")

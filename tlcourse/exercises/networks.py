@@ -18,7 +18,7 @@ import numpy as np
 from .. import activations, readout
 from .._checks import check_choice, check_fraction, check_positive
 from ..networks import NET_ACTIVATIONS, features
-from . import Feedback
+from . import Feedback, first_mistake
 
 
 def check_feature_map(fn, activation: str = "erf") -> Feedback:
@@ -62,9 +62,9 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
          f"you applied {other}; this network uses {activation}.")
         for other in NET_ACTIVATIONS if other != activation
     ]
-    for value, tag, message in candidates:
-        if np.allclose(got, value, rtol=1e-6, atol=1e-9):
-            return Feedback(False, message, tag)
+    found = first_mistake(candidates, lambda c: np.allclose(got, c, rtol=1e-6, atol=1e-9))
+    if found is not None:
+        return found
     worst = float(np.max(np.abs(got - ref)))
     return Feedback(False, f"your features differ from phi(X W^T / sqrt(N)) by up to {worst:.3g}.",
                     "unknown")
@@ -111,9 +111,9 @@ def check_alignment(value: float, W, F) -> Feedback:
         (D / N, "random_baseline",
          "D / N is what a random W gives on average, not the value for this W."),
     ]
-    for cand, tag, message in candidates:
-        if abs(value - cand) <= 1e-6 * max(1.0, abs(cand)):
-            return Feedback(False, message, tag)
+    found = first_mistake(candidates, lambda c: abs(value - c) <= 1e-6 * max(1.0, abs(c)))
+    if found is not None:
+        return found
     return Feedback(False, f"expected a fraction in [0, 1] near {ref:.3f}, got {value:.4g}.",
                     "unknown")
 
@@ -154,9 +154,9 @@ def check_tl_readout(v, W, X, y, lam: float, activation: str = "erf") -> Feedbac
          "this minimises the *mean* loss with penalty lam / 2; the course's objective sums the "
          "losses (equivalently, the mean with lam / n)."),
     ]
-    for cand, tag, message in candidates:
-        if close(cand):
-            return Feedback(False, message, tag)
+    found = first_mistake(candidates, close)
+    if found is not None:
+        return found
     rel = np.linalg.norm(v - ref) / np.linalg.norm(ref)
     return Feedback(False, f"your readout differs from the minimiser by {rel:.1%} in norm; check "
                     "the objective (sum of logistic losses + lam/2 |v|^2, no intercept).",
@@ -184,8 +184,8 @@ def check_n_test(n, error: float, stderr: float) -> Feedback:
         (0.25 / stderr**2, "worst_case",
          "1 / (4 se^2) is the worst case (e = 1/2): safe, but more than this error needs."),
     ]
-    for cand, tag, message in candidates:
-        if abs(n - cand) <= 1 + 1e-9 * cand:
-            return Feedback(False, message, tag)
+    found = first_mistake(candidates, lambda c: abs(n - c) <= 1 + 1e-9 * c)
+    if found is not None:
+        return found
     verdict = "too few" if n < ref else "more than needed"
     return Feedback(False, f"{n} is {verdict}; solve sqrt(e (1 - e) / n) = se for n.", "unknown")

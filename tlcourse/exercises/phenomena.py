@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import phenomena
 from .._checks import check_int
-from . import Feedback
+from . import Feedback, first_mistake
 
 _REL_TOL = 1e-3  # exact answers (interpolation, closed forms) must be this close, relatively
 
@@ -59,9 +59,10 @@ def check_crossover(value, alpha, diff) -> Feedback:
         (a1, "grid_after", "this is the first grid point after the crossing; interpolate "
          "between it and the previous one."),
     ]
-    for target, tag, message in candidates:
-        if not _close(target, ref) and _close(value, target):
-            return Feedback(False, f"{value:.4g}: {message}", tag)
+    found = first_mistake(candidates, lambda t: _close(value, t),
+                          is_reference=lambda t: _close(t, ref), prefix=f"{value:.4g}: ")
+    if found is not None:
+        return found
     if not a0 <= value <= a1:
         return Feedback(False, f"{value:.4g} is not between the grid points {a0:.3g} and {a1:.3g} "
                         "that bracket the first sign change of diff.", "outside_bracket")
@@ -92,9 +93,10 @@ def check_effective_rank(value, W) -> Feedback:
          "this is the rank of W: every direction counts as one, however small its weight; the "
          "participation ratio (sum s^2)^2 / sum s^4 counts only the directions that matter."),
     ]
-    for target, tag, message in candidates:
-        if not _close(target, ref) and _close(value, target):
-            return Feedback(False, f"{value:.4g}: {message}", tag)
+    found = first_mistake(candidates, lambda t: _close(value, t),
+                          is_reference=lambda t: _close(t, ref), prefix=f"{value:.4g}: ")
+    if found is not None:
+        return found
     return Feedback(False, f"{value:.4g} differs from the participation ratio {ref:.4g} of the "
                     "squared singular values of W.", "unknown")
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import realdata
 from .._checks import check_int
-from . import Feedback
+from . import Feedback, first_mistake
 
 _TOL = 1e-6  # relative tolerance of an exact computation
 
@@ -64,9 +64,9 @@ def check_standard_error(value, error: float, n_test: int) -> Feedback:
         (math.sqrt(var), "no_n",
          "this is the spread of one image's outcome; the error rate averages n_test of them."),
     ]
-    for wrong, tag, message in mistakes:
-        if _close(value, wrong):
-            return Feedback(False, f"{value:.4g}: {message}", tag)
+    found = first_mistake(mistakes, lambda w: _close(value, w), prefix=f"{value:.4g}: ")
+    if found is not None:
+        return found
     return Feedback(False, f"{value:.4g} is not sqrt(e (1 - e) / n_test) = {ref:.4g}; each "
                     "held-out image is a Bernoulli trial that fails with probability e.",
                     "unknown")
@@ -120,9 +120,9 @@ def check_standardiser(standardise) -> Feedback:
         ((other - mu) / scale**2, "variance",
          "you divided by the mean variance; divide by its square root."),
     ]
-    for wrong, tag, message in mistakes:
-        if np.allclose(out, wrong, rtol=1e-6, atol=1e-9):
-            return Feedback(False, message, tag)
+    found = first_mistake(mistakes, lambda w: np.allclose(out, w, rtol=1e-6, atol=1e-9))
+    if found is not None:
+        return found
     err = float(np.max(np.abs(out - ref)))
     return Feedback(False, f"the output differs from the reference by up to {err:.3g}.",
                     "unknown")
@@ -152,8 +152,9 @@ def check_label_correlation(value, positive_a, positive_b, classes=range(10)) ->
         (abs(ref), "absolute", "the sign matters here: it is negative when one grouping is "
          "close to the other with the labels swapped."),
     ]
-    for wrong, tag, message in mistakes:
-        if abs(value - wrong) <= 1e-6 and abs(wrong - ref) > 1e-6:
-            return Feedback(False, f"{value:.4f}: {message}", tag)
+    found = first_mistake(mistakes, lambda w: abs(value - w) <= 1e-6,
+                          is_reference=lambda w: abs(w - ref) <= 1e-6, prefix=f"{value:.4f}: ")
+    if found is not None:
+        return found
     return Feedback(False, f"{value:.4f} is not the correlation {ref:.4f} of the two labellings.",
                     "unknown")

@@ -19,7 +19,7 @@ from .. import activations
 from .._checks import check_choice, check_positive
 from ..data import Task
 from ..theory import feature_covariances, input_moments, solve_gcm
-from . import Feedback
+from . import Feedback, first_mistake
 
 _EXACT_TOL = 1e-3
 
@@ -110,9 +110,9 @@ def check_omega(Omega, W, task: Task) -> Feedback:
     wrong.append((diag_fixed, "diagonal",
                   "the diagonal is E[erf(h_k)^2] = (2/pi) arcsin(2 S_kk / (1 + 2 S_kk)), not 1: "
                   "the arcsin law holds for k = l too."))
-    for candidate, tag, message in wrong:
-        if close(candidate):
-            return Feedback(False, message, tag)
+    found = first_mistake(wrong, close)
+    if found is not None:
+        return found
     if close(ref.T) or np.abs(Omega - Omega.T).max() > 1e-6 * scale:
         return Feedback(False, "Omega must be symmetric.", "not_symmetric")
     err = np.abs(Omega - ref).max()
@@ -150,8 +150,9 @@ def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
         (logistic, "logistic", "this is the logistic loss's error; the exercise asks for the "
          "square loss, whose hats have closed forms."),
     ]
-    for target, tag, message in candidates:
-        if abs(target - ref) > 2e-4 and abs(value - target) <= 1e-4:
-            return Feedback(False, f"{value:.4f}: {message}", tag)
+    found = first_mistake(candidates, lambda t: abs(value - t) <= 1e-4,
+                          is_reference=lambda t: abs(t - ref) <= 2e-4, prefix=f"{value:.4f}: ")
+    if found is not None:
+        return found
     return Feedback(False, f"{value:.4f} differs from the reference {ref:.4f}; check the fixed "
                     "point (m, q, V) and the formula arccos(m / sqrt(rho q)) / pi.", "unknown")
