@@ -38,9 +38,13 @@ def parse_requirements(path: Path) -> tuple[dict[str, Requirement], list[str]]:
 
 
 def pinned_version(req: Requirement) -> Version:
-    specs = list(req.specifier)
-    assert len(specs) == 1 and specs[0].operator == "==", f"{req} is not pinned with =="
-    return Version(specs[0].version)
+    """The ``==`` pin of ``req``; an upper bound beside it (``<2``) must hold for the pin."""
+    pins = [s for s in req.specifier if s.operator == "=="]
+    assert len(pins) == 1, f"{req} is not pinned with =="
+    version = Version(pins[0].version)
+    guards = [s for s in req.specifier if s.operator != "=="]
+    assert all(s.operator == "<" and s.contains(version) for s in guards), f"{req}: bad bound"
+    return version
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +68,8 @@ def test_same_versions(main_reqs, binder_reqs):
     for name, req in main_reqs[0].items():
         want, got = pinned_version(req), pinned_version(binder_reqs[0][name])
         assert got.public == want.public, f"{name}: requirements.txt pins {want}, binder {got}"
+        bounds = {str(s) for s in req.specifier if s.operator != "=="}
+        assert bounds == {str(s) for s in binder_reqs[0][name].specifier if s.operator != "=="}
 
 
 def test_torch_is_the_cpu_build(binder_reqs):
