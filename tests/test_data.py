@@ -279,3 +279,12 @@ def test_task_validates_its_arrays():
         tl.Task(np.full((3, 4), np.nan), np.ones(3))
     with pytest.raises(ValueError, match="C must have shape"):
         tl.make_source(3, 4, rng=0).labels(np.ones((2, 5)))
+
+
+def test_shared_latents_share_exactly_the_common_directions():
+    src = tl.make_source(30, 10, rng=0)
+    tgt = tl.make_target(src, latent_removed=10, latent_added=5, rng=1)
+    Cs, Ct = tl.data.shared_latents(src, tgt, 200, rng=2)
+    assert Cs.shape == (200, 30) and Ct.shape == (200, 25)
+    np.testing.assert_array_equal(Cs[:, :20], Ct[:, :20])  # the 20 shared directions
+    assert np.abs(np.corrcoef(Cs[:, 20:].T, Ct[:, 20:].T)[:10, 10:]).max() < Z / np.sqrt(200)

@@ -191,6 +191,19 @@ def make_target(
     return Task(F, theta, activation, ids)
 
 
+def shared_latents(a: Task, b: Task, n: int, *, rng: RNGLike) -> tuple[np.ndarray, np.ndarray]:
+    """Latent vectors (n, a.D) and (n, b.D) of the same ``n`` samples seen by two tasks.
+
+    Directions the tasks share (same ``latent_ids``) get the same coordinates; the others are
+    independent standard Gaussians. ``a.inputs(Ca)`` and ``b.inputs(Cb)`` then compare the two
+    tasks sample by sample.
+    """
+    n = check_int(n, "n", low=1)
+    ids = np.union1d(a.latent_ids, b.latent_ids)
+    G = as_generator(rng).standard_normal((n, ids.size))
+    return G[:, np.searchsorted(ids, a.latent_ids)], G[:, np.searchsorted(ids, b.latent_ids)]
+
+
 def overlaps(a: Task, b: Task) -> dict:
     """How related two tasks are, comparable whatever knobs produced them.
 

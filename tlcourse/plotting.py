@@ -12,7 +12,7 @@ import numpy as np
 import seaborn as sns
 
 from ._checks import RNGLike, as_generator, check_int
-from .data import Task, make_source, make_target, overlaps
+from .data import make_source, make_target, overlaps, shared_latents
 
 PALETTE = "colorblind"
 FIGSIZE = (5.6, 3.6)
@@ -34,17 +34,6 @@ def set_style() -> None:
 
 
 # --- Part I: correlated datasets (book/chmm.md) -------------------------------------------------
-
-
-def _same_latents(a: Task, b: Task, n: int, rng: RNGLike) -> tuple[np.ndarray, np.ndarray]:
-    """Latent vectors (n, a.D) and (n, b.D) of the same n samples seen by two tasks.
-
-    Directions the tasks share (same ``latent_ids``) get the same coordinates; the others are
-    independent standard Gaussians.
-    """
-    ids = np.union1d(a.latent_ids, b.latent_ids)
-    G = as_generator(rng).standard_normal((n, ids.size))
-    return G[:, np.searchsorted(ids, a.latent_ids)], G[:, np.searchsorted(ids, b.latent_ids)]
 
 
 def _agreement_scatter(ax, u, v, what: str) -> float:
@@ -94,7 +83,7 @@ def plot_task_pair(
         src, teacher_perturbation, feature_perturbation, feature_substitution, latent_added,
         latent_removed, rng=g_tgt,
     )
-    Cs, Ct = _same_latents(src, tgt, n, g_lat)
+    Cs, Ct = shared_latents(src, tgt, n, rng=g_lat)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1, 1, 0.7]})
 
     _agreement_scatter(axes[0], Cs @ src.theta / np.sqrt(src.D), Ct @ tgt.theta / np.sqrt(tgt.D),
