@@ -37,6 +37,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import jupytext
 import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -93,10 +94,19 @@ def source_of(docname: str) -> Path:
     raise FileNotFoundError(f"{docname} is in _toc.yml but has no .md or .ipynb source")
 
 
-def runs_code(docname: str) -> bool:
-    """A page that executes code: a MyST notebook (jupytext header) or an .ipynb."""
+def code_of(docname: str) -> str:
+    """The code cells of a page's source (a MyST notebook or an .ipynb), joined; "" for none."""
     source = source_of(docname)
-    return source.suffix == ".ipynb" or "kernelspec:" in source.read_text(encoding="utf-8")[:2000]
+    text = source.read_text(encoding="utf-8")
+    if source.suffix != ".ipynb" and "kernelspec:" not in text[:2000]:
+        return ""  # plain markdown
+    cells = jupytext.reads(text, fmt=source.suffix.lstrip(".")).cells
+    return "\n".join(c.source for c in cells if c.cell_type == "code")
+
+
+def runs_code(docname: str) -> bool:
+    """A page that executes code: a notebook with at least one code cell."""
+    return bool(code_of(docname).strip())
 
 
 def declared_exercises(docname: str) -> tuple[int, int]:
@@ -364,8 +374,8 @@ def open_solutions(page) -> int:
 
 def has_explorer(docname: str) -> bool:
     """The chapter's code builds an ipywidgets explorer (tlcourse.widgets, ipywidgets, interact)."""
-    text = source_of(docname).read_text(encoding="utf-8") if runs_code(docname) else ""
-    return re.search(r"tlcourse\.widgets|\bipywidgets\b|\binteract(?:ive)?\(", text) is not None
+    code = code_of(docname)
+    return re.search(r"tlcourse\.widgets|\bipywidgets\b|\binteract(?:ive)?\(", code) is not None
 
 
 # --- links ----------------------------------------------------------------------------------------
