@@ -24,8 +24,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 vendor: install
 	$(BIN)/python tools/vendor_assets.py
 
-# The HTML book lands in _build/html (fast setting: _build/fast/_build/html).
+# The HTML book lands in _build/html (fast setting: _build/fast/_build/html). The chapters are
+# executed first, JOBS at a time, into the build's execution cache (tools/execute_chapters.py);
+# the build then finds them there.
+JOBS ?= 2
 book: install vendor
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/python tools/execute_chapters.py --jobs $(JOBS) --cache $(BOOK_OUT)/_build/.jupyter_cache
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
 
 # The student edition: the same book with every exercise solution removed, in
@@ -40,9 +44,11 @@ student: install vendor
 lint: install
 	$(BIN)/ruff check .
 
-# Unit tests of tlcourse plus every chapter executed by nbval, always in the fast setting.
+# Every test, in the fast setting, one execution stage at a time (tools/run_tests.py): unit tests
+# and every chapter under nbval; then the fast book (`make book TLCOURSE_SIZE=fast`); then the
+# built book in headless Chromium and the student edition. Ends with a one-line summary.
 test: install lint
-	TLCOURSE_SIZE=fast $(BIN)/python -m pytest -n 2 --dist loadfile
+	TLCOURSE_SIZE=fast $(BIN)/python tools/run_tests.py
 
 clean:
 	rm -rf _build
