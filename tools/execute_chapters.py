@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = get_cache(str(args.cache))
 
     todo = []
+    total = 0
     only = {path.resolve() for path in args.only or []}
     for path in toc_sources(toc):
         if only and path.resolve() not in only:
@@ -100,12 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         nb = read_notebook(path, extensions)
         if nb is None:
             continue
+        total += 1
         try:
             cache.match_cache_notebook(nb)
         except KeyError:
             todo.append((path, nb))
     if not todo:
-        print("execute: every chapter is in the execution cache", flush=True)
+        print(f"execute: 0 of {total} chapters executed (all are in the execution cache)",
+              flush=True)
         return 0
     print(f"execute: {len(todo)} chapters, {args.jobs} at a time, at most {timeout} s per cell",
           flush=True)
@@ -125,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 failed.append(path)
                 print(f"execute: {path} FAILED after {seconds:.0f} s\n{error}", flush=True)
-    print(f"execute: {len(todo) - len(failed)} of {len(todo)} chapters executed in "
-          f"{time.monotonic() - t0:.0f} s", flush=True)
+    print(f"execute: {len(todo) - len(failed)} of {total} chapters executed in "
+          f"{time.monotonic() - t0:.0f} s ({total - len(todo)} were in the execution cache)",
+          flush=True)
     if failed:
         print(f"execute: failed: {', '.join(map(str, failed))}", flush=True)
     return 1 if failed else 0
