@@ -3,8 +3,10 @@
 requirements.txt pins what the course uses directly; requirements-lock.txt (generated from it by
 tools/lock.py, ``make lock``) pins every transitive dependency and is what ``make install``
 installs. Binder reads only binder/ when that folder exists: binder/requirements.txt is generated
-from the lock by the same script, the only difference being the CPU build of torch (from PyTorch's
-CPU index).
+from the lock by the same script. The only differences: the CPU build of torch (from PyTorch's CPU
+index), and the development tools marked ``# dev-only`` in requirements.txt (linters of the
+workflows, the publishing and locking tools), which a reader on Binder never runs: they are left
+out of binder/ with what only they need, and neither the package nor a chapter may import them.
 """
 
 import importlib.util
@@ -41,6 +43,20 @@ def parse_requirements(path: Path) -> tuple[dict[str, Requirement], list[str]]:
     return reqs, options
 
 
+DEV_ONLY = "# dev-only"
+
+
+def dev_only(path: Path) -> set[str]:
+    """Normalised names of the requirements of ``path`` whose line ends with ``# dev-only``."""
+    names = set()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line, _, comment = raw.partition(" #")
+        line = line.strip()
+        if line and not line.startswith(("#", "-")) and f"#{comment}".strip() == DEV_ONLY:
+            names.add(re.sub(r"[-_.]+", "-", Requirement(line).name).lower())
+    return names
+
+
 def pinned_version(req: Requirement) -> Version:
     """The ``==`` pin of ``req``; an upper bound beside it (``<2``) must hold for the pin."""
     pins = [s for s in req.specifier if s.operator == "=="]
@@ -64,6 +80,21 @@ def lock_reqs():
 @pytest.fixture(scope="module")
 def binder_reqs():
     return parse_requirements(BINDER / "requirements.txt")
+
+
+def test_dev_only_tools_are_not_used_by_the_course(main_reqs):
+    """A ``# dev-only`` package is a tool: not a runtime dependency, and no module imports it."""
+    tools = dev_only(ROOT / "requirements.txt")
+    assert tools <= set(main_reqs[0]), f"dev-only names that requirements.txt lacks: {tools}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.sub(r"[-_.]+", "-", Requirement(d).name).lower() for d in project["dependencies"]}
+    assert tools & runtime == set(), f"runtime dependencies marked dev-only: {tools & runtime}"
+    sources = [*ROOT.joinpath("tlcourse").rglob("*.py"), *ROOT.joinpath("book").glob("*.md")]
+    for tool in tools:
+        module = tool.replace("-", "_")
+        pattern = re.compile(rf"^\s*(?:import|from)\s+{module}\b", re.MULTILINE)
+        users = [p.name for p in sources if pattern.search(p.read_text(encoding="utf-8"))]
+        assert not users, f"{tool} is marked dev-only (not on Binder) but {users} import it"
 
 
 @pytest.fixture(scope="module")
