@@ -46,7 +46,7 @@ plotting.set_style()
 
 # modules that import PyTorch or build on it load on first use: ``tl.networks``, ``tl.theory``...
 _LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "widgets",
-         "exercises")
+         "exercises", "explorer")
 
 
 def __getattr__(name: str):

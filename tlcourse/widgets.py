@@ -2,17 +2,23 @@
 
 The book shows the plotting function's default figure as a static image, so that readers of the
 HTML see it without a kernel; the explorer redraws the same function as sliders move.
+
+- :func:`chmm_explorer`: the five knobs relating two tasks (Part I), around
+  :func:`tlcourse.plotting.plot_task_pair`;
+- :func:`transfer_explorer`: the theory of TL and RF and the transfer gain (Part IV), around
+  :func:`tlcourse.explorer.plot_transfer_theory`, with guided questions.
 """
 
 from __future__ import annotations
 
+import html
 import inspect
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from . import plotting
-from ._checks import check_int
+from ._checks import check_fraction, check_int, check_positive
 
 _STYLE = {"description_width": "14em"}
 
@@ -57,3 +63,105 @@ def chmm_explorer(D: int = 50, N: int = 200, n: int = 600, rng: int = 0) -> widg
         n=widgets.fixed(n),
         rng=widgets.fixed(rng),
     )
+
+
+# --- the theory explorer (Part IV) ---------------------------------------------------------------
+DEFAULT_QUESTIONS = (
+    ("Move the teacher perturbation from 0 to 1.",
+     "Where does the gain turn negative, and does that happen at every alpha?"),
+    ("Set the teacher perturbation back to 0 and move the feature perturbation instead.",
+     "Does changing the inputs hurt transfer as much as changing the rule, with few samples? "
+     "With many?"),
+    ("Compare feature perturbation and feature substitution at the same value.",
+     "Which one keeps more of the gain, and why (think of which directions survive)?"),
+    ("Lower lambda to 0.01, then raise it to 10.",
+     "Which curve changes most, and where in alpha? Does the sign of the gain change?"),
+    ("Narrow the alpha range to the smallest values.",
+     "Is transfer ever harmful when the target has very few samples?"),
+)
+
+
+class TransferExplorer(widgets.VBox):
+    """The widget of :func:`transfer_explorer`: ``controls`` (name -> slider), ``figure`` (the
+    last drawn :class:`matplotlib.figure.Figure`), ``theory`` and ``simulations``."""
+
+
+def _questions_html(questions) -> str:
+    items = "".join(f"<li><b>Try:</b> {html.escape(t)}<br><b>Look for:</b> {html.escape(q)}</li>"
+                    for t, q in questions)
+    return f"<div class='tlcourse-questions'><b>Guided questions</b><ol>{items}</ol></div>"
+
+
+def transfer_explorer(
+    theory=None,
+    *,
+    simulations=None,
+    teacher_perturbation: float = 0.3,
+    feature_perturbation: float = 0.0,
+    feature_substitution: float = 0.0,
+    lam: float = 0.1,
+    questions=DEFAULT_QUESTIONS,
+) -> TransferExplorer:
+    """Sliders around :func:`tlcourse.explorer.plot_transfer_theory`: the theory of TL and RF
+    and the transfer gain, redrawn for each setting, with guided questions below.
+
+    ``theory``: a :class:`tlcourse.explorer.TransferTheory` (default: the chapters' default
+    setting, the source network trained once per process). ``simulations``: a table of the
+    chapter's simulated points (see :func:`tlcourse.explorer.matching_simulations`), drawn when
+    the sliders sit at their setting. Sliders: the three knobs in [0, 1] (step 0.05), ``lam``
+    from 0.01 to 10 (log scale), the range of alpha (on the theory's grid). The other values
+    are the starting ones. ``questions``: (what to try, what to look for) pairs. Figures redraw
+    when a slider is released. Display the returned widget.
+    """
+    from . import explorer
+
+    theory = explorer.default_theory() if theory is None else theory
+    if not isinstance(theory, explorer.TransferTheory):
+        raise TypeError(f"theory must be a TransferTheory, got {type(theory).__name__}")
+    start = {"teacher_perturbation": teacher_perturbation,
+             "feature_perturbation": feature_perturbation,
+             "feature_substitution": feature_substitution}
+    for name, value in start.items():
+        check_fraction(value, name)
+    lam = check_positive(lam, "lam")
+    if not 0.01 <= lam <= 10:
+        raise ValueError(f"lam must lie in [0.01, 10] (the slider's range), got {lam}")
+    explorer.matching_simulations(simulations, {**start, "lam": lam})  # checks the columns
+    questions = [(str(t), str(q)) for t, q in questions]
+
+    layout = {"width": "30em"}
+    labels = {"teacher_perturbation": "teacher perturbation δθ",
+              "feature_perturbation": "feature perturbation δF",
+              "feature_substitution": "feature substitution s"}
+    controls = {
+        name: widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05,
+                                  description=labels[name], continuous_update=False,
+                                  style=_STYLE, layout=layout)
+        for name, value in start.items()
+    }
+    controls["lam"] = widgets.FloatLogSlider(value=lam, base=10, min=-2, max=1, step=0.25,
+                                             description="readout penalty λ",
+                                             continuous_update=False, style=_STYLE,
+                                             layout=layout, readout_format=".3g")
+    options = [(f"{a:.2g}", float(a)) for a in theory.alphas]
+    controls["alpha_range"] = widgets.SelectionRangeSlider(
+        options=options, index=(0, len(options) - 1), description="range of α",
+        continuous_update=False, style=_STYLE, layout=layout)
+    box = TransferExplorer()
+
+    def draw(**values) -> None:
+        fig = explorer.plot_transfer_theory(theory, simulations=simulations, **values)
+        box.figure = fig
+        plt.show()
+
+    output = widgets.interactive_output(draw, controls)
+    output.layout = {"min_height": "380px"}
+    names = list(controls)
+    box.children = [
+        widgets.HBox([widgets.VBox([controls[n] for n in names[:3]]),
+                      widgets.VBox([controls[n] for n in names[3:]])]),
+        output,
+        widgets.HTML(_questions_html(questions)),
+    ]
+    box.controls, box.theory, box.simulations = controls, theory, simulations
+    return box
