@@ -189,13 +189,16 @@ def plot_transfer_theory(
     lam: float = 0.1,
     alpha_range: tuple[float, float] = (0.1, 100.0),
     simulations: pd.DataFrame | None = None,
+    *,
+    axes=None,
 ):
     """Draw the theory of TL and RF (left) and the transfer gain (right) for one setting.
 
     ``theory`` defaults to :func:`default_theory`. Lines: TL (solid), RF (dashed); points: the
     rows of ``simulations`` at this setting (any protocol, ± sem; see
     :func:`matching_simulations`). Right: ``eps_RF - eps_TL``, red where negative (negative
-    transfer). ``alpha_range`` limits the horizontal axis. Returns the figure.
+    transfer). ``alpha_range`` limits the horizontal axis. ``axes``: two axes to clear and draw
+    into (an explorer redraws its figure this way); default a new figure. Returns the figure.
     """
     from .plotting import PROTOCOL_STYLE
 
@@ -205,7 +208,13 @@ def plot_transfer_theory(
         raise ValueError(f"alpha_range must be (low, high) with low < high, got {alpha_range}")
     c = theory.curves(teacher_perturbation, feature_perturbation, feature_substitution, lam)
     sims = matching_simulations(simulations, c.setting)
-    fig, (ax, ax_gain) = plt.subplots(1, 2, figsize=(10, 3.6))
+    if axes is None:
+        fig, (ax, ax_gain) = plt.subplots(1, 2, figsize=(10, 3.6))
+    else:
+        ax, ax_gain = axes
+        ax.cla()
+        ax_gain.cla()
+        fig = ax.figure
     shown = (c.alphas >= lo * (1 - 1e-9)) & (c.alphas <= hi * (1 + 1e-9))
     a = c.alphas[shown]
     for protocol, curve, ls in (("TL", c.tl, "-"), ("RF", c.rf, "--")):
@@ -229,7 +238,8 @@ def plot_transfer_theory(
     ax_gain.set(xscale="log", xlabel=r"$\alpha = P_t / N$",
                 ylabel=r"gain $\varepsilon_{RF} - \varepsilon_{TL}$")
     ax_gain.legend(fontsize="small")
-    fig.tight_layout()
+    if axes is None:
+        fig.tight_layout()
     return fig
 
 

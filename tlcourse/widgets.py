@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import io
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -21,6 +22,7 @@ from . import plotting
 from ._checks import check_fraction, check_int, check_positive
 
 _STYLE = {"description_width": "14em"}
+_PNG_DPI = 80  # the explorer's image: 800 x 290 pixels
 
 
 def _draw_task_pair(**kwargs) -> None:
@@ -82,8 +84,9 @@ DEFAULT_QUESTIONS = (
 
 
 class TransferExplorer(widgets.VBox):
-    """The widget of :func:`transfer_explorer`: ``controls`` (name -> slider), ``figure`` (the
-    last drawn :class:`matplotlib.figure.Figure`), ``theory`` and ``simulations``."""
+    """The widget of :func:`transfer_explorer`: ``controls`` (name -> slider), ``figure`` (its
+    :class:`matplotlib.figure.Figure`, redrawn in place), ``image`` (the PNG shown), ``theory``
+    and ``simulations``."""
 
 
 def _questions_html(questions) -> str:
@@ -111,7 +114,8 @@ def transfer_explorer(
     the sliders sit at their setting. Sliders: the three knobs in [0, 1] (step 0.05), ``lam``
     from 0.01 to 10 (log scale), the range of alpha (on the theory's grid). The other values
     are the starting ones. ``questions``: (what to try, what to look for) pairs. Figures redraw
-    when a slider is released. Display the returned widget.
+    when a slider is released (the figure is redrawn in place and shown as an image). Display the
+    returned widget.
     """
     from . import explorer
 
@@ -148,20 +152,35 @@ def transfer_explorer(
         options=options, index=(0, len(options) - 1), description="range of α",
         continuous_update=False, style=_STYLE, layout=layout)
     box = TransferExplorer()
+    # one figure, redrawn in place and shown as a PNG image widget: cheaper per move than a new
+    # inline figure, and the image is part of the widget state the book embeds
+    fig = explorer.plot_transfer_theory(theory, **start, lam=lam, simulations=simulations)
+    plt.close(fig)  # not shown again by the inline backend at the end of the cell
+    image = widgets.Image(value=_png(fig), format="png", layout={"width": "100%"})
 
-    def draw(**values) -> None:
-        fig = explorer.plot_transfer_theory(theory, simulations=simulations, **values)
-        box.figure = fig
-        plt.show()
+    def redraw(change=None) -> None:
+        values = {name: control.value for name, control in controls.items()}
+        explorer.plot_transfer_theory(theory, simulations=simulations, axes=fig.axes, **values)
+        image.value = _png(fig)
 
-    output = widgets.interactive_output(draw, controls)
-    output.layout = {"min_height": "380px"}
+    for control in controls.values():
+        control.observe(redraw, names="value")
     names = list(controls)
     box.children = [
         widgets.HBox([widgets.VBox([controls[n] for n in names[:3]]),
                       widgets.VBox([controls[n] for n in names[3:]])]),
-        output,
+        image,
         widgets.HTML(_questions_html(questions)),
     ]
-    box.controls, box.theory, box.simulations = controls, theory, simulations
+    box.controls, box.theory, box.simulations, box.figure = controls, theory, simulations, fig
+    box.image = image
     return box
+
+
+def _png(fig) -> bytes:
+    """The figure as PNG, quickly: a modest resolution, light compression, no tight bounding box
+    (the layout is fixed once, when the figure is made)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_PNG_DPI, bbox_inches=None,
+                pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
