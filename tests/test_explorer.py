@@ -151,10 +151,10 @@ def test_explorer_builds_and_redraws_when_a_slider_moves(model):
     assert all(not w.continuous_update for w in box.controls.values())
     assert "Guided questions" in box.children[-1].value
     first = box.figure.axes[0].lines[0].get_ydata().copy()
-    png = box.image.value
+    png = bytes(box.image.value)
     assert png.startswith(b"\x89PNG")
     box.controls["teacher_perturbation"].value = 1.0
-    assert box.image.value != png  # the image shown was redrawn
+    assert bytes(box.image.value) != png  # the image shown was redrawn
     moved = box.figure.axes[0].lines[0].get_ydata()
     assert not np.allclose(first, moved)
     np.testing.assert_allclose(moved, model.curves(1.0).tl)
