@@ -12,7 +12,6 @@ other jobs of a shared machine; CPU time is what this process used.
 """
 
 import argparse
-import io
 import os
 import statistics
 import time
@@ -20,8 +19,6 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
 
 import tlcourse as tl  # noqa: E402
 from tlcourse import explorer, networks, protocols  # noqa: E402
@@ -47,6 +44,17 @@ def bench(D: int, N: int) -> list[tuple[float, float]]:
     print(f"\nD = {D}, N = K = {N}: source network trained in {time.perf_counter() - t0:.1f} s "
           "(once per explorer; not part of the target)")
     model = explorer.TransferTheory(source, net.weights()[0], protocols.random_first_layer(N, N, 4))
+    spent = {"theory": 0.0}
+    curves = model.curves
+
+    def timed(*args, **kwargs):  # CPU time of the theory alone, inside a move
+        c0 = time.process_time()
+        try:
+            return curves(*args, **kwargs)
+        finally:
+            spent["theory"] += time.process_time() - c0
+
+    model.curves = timed
     t0 = time.perf_counter()
     box = transfer_explorer(model)
     print(f"explorer built (first figure) in {time.perf_counter() - t0:.2f} s")
@@ -54,16 +62,16 @@ def bench(D: int, N: int) -> list[tuple[float, float]]:
     for name, value in MOVES:
         slider = box.controls[name]
         t0, c0 = time.perf_counter(), time.process_time()
+        spent["theory"] = 0.0
         if name == "alpha_range":
             slider.index = (0, len(slider.options) // 2)
         else:
-            slider.value = value
-        box.figure.savefig(io.BytesIO(), format="png", dpi=plt.rcParams["figure.dpi"])
+            slider.value = value  # the widget redraws its figure and its PNG image
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        plt.close("all")
         times.append((wall, cpu))
-        print(f"  {name:>22} -> {slider.value!s:<14} {1e3 * wall:6.0f} ms wall "
-              f"{1e3 * cpu:6.0f} ms CPU")
+        shown = f"{slider.value:.3g}" if isinstance(slider.value, float) else "(smallest half)"
+        print(f"  {name:>22} -> {shown:<15} {1e3 * wall:6.0f} ms wall {1e3 * cpu:6.0f} ms CPU "
+              f"(theory {1e3 * spent['theory']:4.0f} ms CPU)")
     walls, cpus = [w for w, _ in times], [c for _, c in times]
     ok = max(cpus) <= 0.3
     print(f"per move: median {1e3 * statistics.median(walls):.0f} ms wall "
@@ -73,6 +81,16 @@ def bench(D: int, N: int) -> list[tuple[float, float]]:
     return times
 
 
+def calibration() -> float:
+    """CPU seconds of a fixed pure-Python loop: compared with the same loop on an idle machine,
+    how much slower than idle this process runs at the moment."""
+    c0 = time.process_time()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return time.process_time() - c0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["50x100", "100x200"],
@@ -80,7 +98,8 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"load average {load:.1f} on {os.cpu_count()} cores "
-          "(wall times include the other jobs' share of the cores)")
+          "(wall times include the other jobs' share of the cores); calibration loop "
+          f"{calibration():.2f} s CPU")
     for size in args.sizes:
         D, N = (int(x) for x in size.split("x"))
         bench(D, N)
