@@ -172,3 +172,49 @@ def test_explorer_bad_input(model):
         transfer_explorer("model")
     with pytest.raises(ValueError, match="simulations"):
         transfer_explorer(model, simulations=SIMS.drop(columns="alpha"))
+
+
+EXPLORER_NOTEBOOK = """\
+import numpy as np
+from IPython.display import display
+import tlcourse as tl
+from tlcourse import explorer
+from tlcourse.widgets import transfer_explorer
+source = tl.make_source(10, 20, rng=0)
+g = np.random.default_rng(1)
+model = explorer.TransferTheory(source, g.standard_normal((20, 20)), g.standard_normal((20, 20)),
+                                alphas=[0.5, 2.0, 8.0])
+display(transfer_explorer(model))
+"""
+
+
+def test_displaying_the_explorer_headless_sends_nothing_back_and_embeds_its_image():
+    """As for chmm_explorer (tests/test_widgets.py): executing the display with nbclient (the
+    book build) causes no message from the executor to the kernel, and the widget state that the
+    book embeds holds the first figure (an image widget's PNG)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    sent = []
+
+    class SpyClient(NotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            send = kc.shell_channel.send
+
+            def spy(msg):
+                sent.append(msg["header"]["msg_type"])
+                return send(msg)
+
+            kc.shell_channel.send = spy
+            return kc
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    SpyClient(nb, timeout=300, kernel_name="python3").execute()
+    assert set(sent) <= {"kernel_info_request", "execute_request"}, sent
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    images = [m for m in state.values() if m["model_name"] == "ImageModel"]
+    assert len(images) == 1 and images[0]["state"]["format"] == "png"
+    assert images[0].get("buffers") or images[0]["state"].get("value"), images[0]
