@@ -260,6 +260,6 @@ def test_label_agreement_bad_inputs():
     with pytest.raises(ValueError, match="delta"):
         chmm_ex.check_label_agreement(0.5, 1.5)
     with pytest.raises(TypeError, match="value"):
-        chmm_ex.check_label_agreement(None, 0.5)
+        chmm_ex.check_label_agreement("0.5", 0.5)  # None: "not attempted yet"
     with pytest.raises(ValueError, match="n_samples"):
         chmm_ex.check_label_agreement(0.5, 0.5, n_samples=-1)

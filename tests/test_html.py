@@ -456,3 +456,130 @@ def test_chapter_offers_notebook_and_binder(docname: str, html_dir: Path) -> Non
     assert binder_url(docname) in urls, f"no Binder button {binder_url(docname)} on {page.name}"
     assert source_of(docname).is_file()  # the file Binder opens exists in the repository
 
+
+
+# --- interactivity (issue 14): Predict boxes, figures that move offline ---------------------------
+def _watched_page(browser_context):
+    """A new page whose requests leaving loopback and JavaScript errors are recorded."""
+    outside: list[str] = []
+    errors: list[str] = []
+    page = browser_context.new_page()
+    page.on("request", lambda r: is_local(r.url) or outside.append(r.url))
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"console: {msg.text}"))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"HTTP {r.status}: {r.url}"))
+    return page, outside, errors
+
+
+PREDICT_STYLE_JS = r"""
+() => {
+  const main = document.querySelector("main") || document.body;
+  let predict = document.querySelector("div.admonition.predict");
+  const injected = !predict;
+  if (injected) {  // no chapter has one yet: a box as MyST writes it, to test the book's CSS
+    predict = document.createElement("div");
+    predict.className = "predict admonition";
+    predict.innerHTML = '<p class="admonition-title">Predict: test</p><p>text</p>';
+    main.appendChild(predict);
+  }
+  const note = document.createElement("div");
+  note.className = "admonition note";
+  note.innerHTML = '<p class="admonition-title">Note</p><p>text</p>';
+  main.appendChild(note);
+  const look = (box) => {
+    const title = box.querySelector(".admonition-title");
+    const s = getComputedStyle(box), t = getComputedStyle(title);
+    return {border: s.borderLeftColor, title_bg: t.backgroundColor,
+            icon: getComputedStyle(title, "::after").content,
+            icon_color: getComputedStyle(title, "::after").color};
+  };
+  const titles = [...document.querySelectorAll("div.admonition.predict > .admonition-title")]
+                   .map((t) => t.textContent.trim());
+  return {injected, predict: look(predict), note: look(note), titles};
+}
+"""
+
+
+def test_predict_boxes_are_styled(server: str, browser_context, html_dir: Path) -> None:
+    """A Predict box (admonition with class predict) looks unlike a plain note: border, title
+    background and icon; every Predict box of the book has a title starting with "Predict"."""
+    with_predict = re.compile(r'class="[^"]*\bpredict\b[^"]*admonition|admonition[^"]*\bpredict\b')
+    built = [d for d in CHAPTERS if (html_dir / f"{d}.html").is_file()]  # (all, in a full build)
+    pages = [d for d in built
+             if with_predict.search((html_dir / f"{d}.html").read_text(encoding="utf-8"))]
+    pages = pages or built[:1]  # none yet: the CSS is tested on a box injected into a page
+    for docname in pages:
+        page, outside, errors = _watched_page(browser_context)
+        try:
+            page.goto(server + f"{docname}.html", wait_until="load", timeout=TIMEOUT_MS)
+            found = page.evaluate(PREDICT_STYLE_JS)
+        finally:
+            page.close()
+        predict, note = found["predict"], found["note"]
+        for key in ("border", "title_bg", "icon"):
+            assert predict[key] != note[key], f"{docname}: Predict box {key} as a note's: {found}"
+        assert all(t.startswith("Predict") for t in found["titles"]), found["titles"]
+        errors = [e for e in errors if "Failed to load resource" not in e]  # (listed with URL)
+        assert not outside and not errors, (outside, errors)
+
+
+PLOTLY_TIMEOUT_MS = 60_000  # a page with plotly.js (4.8 MB) on a busy machine
+PLOTLY_STATE_JS = r"""
+(i) => {
+  const gd = document.querySelectorAll(".plotly-graph-div")[i];
+  const trace = gd.data[0];
+  const path = gd.querySelector(".scatterlayer path.js-line, .heatmaplayer image");
+  return {data: JSON.stringify(trace.y || trace.z),
+          drawn: path ? (path.getAttribute("d") || path.getAttribute("href") || "").slice(0, 400)
+                      : "",
+          slider: gd.querySelectorAll(".slider-container").length,
+          active: gd.layout.sliders ? gd.layout.sliders[0].active : null};
+}
+"""
+
+
+def test_plotly_figures_move_offline(server: str, browser_context, html_dir: Path) -> None:
+    """Every Plotly figure of the book draws from the book's own plotly.js, and moving its
+    slider (a click on the slider's rail) changes the plotted data: no kernel, no network, no
+    JavaScript error."""
+    built = [d for d in PAGES if (html_dir / f"{d}.html").is_file()]  # (all, in a full build)
+    pages = [d for d in built
+             if "plotly-graph-div" in (html_dir / f"{d}.html").read_text(encoding="utf-8")]
+    for chapter in ("book/when_transfer_helps", "book/negative_transfer"):
+        if chapter in built:
+            assert chapter in pages, f"{chapter} has no Plotly figure"
+    assert (html_dir / "_vendor" / "plotly" / "plotly.min.js").is_file()
+    for docname in pages:
+        page, outside, errors = _watched_page(browser_context)
+        try:
+            page.goto(server + f"{docname}.html", wait_until="load", timeout=PLOTLY_TIMEOUT_MS)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.plotly-graph-div')]"
+                ".every(g => g.querySelector('.main-svg') && g.data)", timeout=PLOTLY_TIMEOUT_MS)
+            n = page.evaluate("() => document.querySelectorAll('.plotly-graph-div').length")
+            for i in range(n):
+                before = page.evaluate(PLOTLY_STATE_JS, i)
+                assert before["slider"] == 1, f"{docname}: figure {i} has no slider"
+                rail = page.locator(".plotly-graph-div").nth(i).locator(
+                    ".slider-rail-touch-rect").first
+                rail.scroll_into_view_if_needed()
+                box = rail.bounding_box()
+                target = 0.95 if before["active"] in (0, None) else 0.02
+                page.mouse.move(box["x"] + target * box["width"], box["y"] + box["height"] / 2)
+                page.mouse.down()  # a press and a release, as a reader's click on the rail
+                page.wait_for_timeout(100)
+                page.mouse.up()
+                page.wait_for_function(
+                    f"(b) => {{ const a = ({PLOTLY_STATE_JS})({i});"
+                    " return a.active !== b.active && a.drawn !== b.drawn; }",
+                    arg=before, timeout=PLOTLY_TIMEOUT_MS)
+                after = page.evaluate(PLOTLY_STATE_JS, i)
+                # another step of the slider, and what is plotted changed (the trace drawn: a
+                # line's path, a heat map's image)
+                assert after["active"] != before["active"], (docname, i, before, after)
+                assert after["drawn"] != before["drawn"], f"{docname}: figure {i} not redrawn"
+        finally:
+            page.close()
+        assert not outside, f"{docname}: requests outside the book: {outside}"
+        errors = [e for e in errors if "Failed to load resource" not in e]
+        assert not errors, f"{docname}: {errors}"

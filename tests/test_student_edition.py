@@ -13,6 +13,7 @@ Two builds keep this cheap and still complete:
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -202,6 +203,10 @@ kernelspec: {display_name: Python 3, language: python, name: python3}
 
 ```{code-cell} ipython3
 print("VISIBLE" + "-OUTPUT")
+
+
+def check_gated(answer):
+    return answer()
 ```
 
 ```{exercise} Add two numbers
@@ -217,8 +222,14 @@ EXERCISE-TEXT-MARKER: add one and one.
 GATED-PROSE-MARKER explains the answer.
 
 ```{code-cell} ipython3
-gated_code_marker = 1 + 1
-print("GATED" + "-OUTPUT-MARKER", gated_code_marker)
+def gated_answer():
+    '''Return one plus one.'''
+    gated_code_marker = 1 + 1
+    print("GATED" + "-OUTPUT-MARKER", gated_code_marker)
+    return gated_code_marker
+
+
+check_gated(gated_answer)
 ```
 
 ```{solution-end}
@@ -275,6 +286,20 @@ def test_tiny_student_edition_hides_solutions(tiny_book):
         for marker in SOLUTION_MARKERS:
             assert marker not in seen and marker not in raw, f"{marker!r} in {path.name}"
     assert not (html / "_sources").exists(), "the chapters' sources (with solutions) are copied"
+
+
+def test_tiny_student_edition_links_a_starter_notebook(tiny_book):
+    instructor, student = tiny_book
+    assert not (instructor / "_starters").exists(), "starters belong to the student edition"
+    starter = student / "_starters" / "tiny.ipynb"
+    assert starter.is_file(), "the student edition has no starter notebook for the chapter"
+    assert 'href="_starters/tiny.ipynb"' in (student / "tiny.html").read_text(encoding="utf-8")
+    nb = json.loads(starter.read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    stub = [c for c in code if "def gated_answer():" in c]
+    assert len(stub) == 1 and "Return one plus one." in stub[0] and "..." in stub[0]
+    assert "check_gated(gated_answer)" in stub[0]
+    assert any('print("VISIBLE" + "-OUTPUT")' in c for c in code)  # the rest of the chapter
 
 
 # --- the real book: every chapter's solutions ----------------------------------------------------

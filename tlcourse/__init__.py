@@ -49,7 +49,7 @@ __version__ = "0.1.0"
 
 # modules that import PyTorch, pandas or matplotlib load on first use: ``tl.networks``...
 _LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "plotting",
-         "stats", "widgets", "exercises")
+         "stats", "widgets", "exercises", "explorer", "interactive")
 
 
 def __getattr__(name: str):

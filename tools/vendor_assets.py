@@ -1,10 +1,13 @@
-"""Vendor the browser assets of the HTML book: MathJax, require.js, the Jupyter widget manager.
+"""Vendor the browser assets of the HTML book: MathJax, require.js, the widget manager, plotly.js.
 
 Without network a page whose scripts come from a content delivery network shows raw TeX and no
 widgets. This step installs the npm packages pinned in ``tools/vendor/package-lock.json`` with
 ``npm ci`` (into ``_build/npm``) and copies the files the book loads into ``_build/assets/_vendor``,
 with ``tools/vendor/widgets-offline.js`` (points the widget manager at its fonts and lets widgets
-typeset with MathJax 3).
+typeset with MathJax 3). plotly.js is the bundle of the pinned Python ``plotly`` package
+(requirements.txt), so that the figures' JSON and the library that draws them always match; it
+lands in ``_vendor/plotly/plotly.min.js``, loaded by ``tools/templates/layout.html`` on the pages
+that show a Plotly figure.
 ``_config.yml`` lists ``_build/assets`` in ``html_extra_path``, so Sphinx copies ``_vendor/`` to
 the root of the built HTML, and points ``mathjax_path`` and ``nb_ipywidgets_js`` at it.
 
@@ -43,9 +46,23 @@ FILES: dict[str, tuple[str, list[str]]] = {
 OWN_FILES = ["widgets-offline.js"]  # the book's own scripts in tools/vendor/, copied to _vendor/
 
 
+def _plotly_bundle() -> tuple[Path, str]:
+    """The plotly.js bundle shipped by the installed (pinned) Python plotly, and its version."""
+    try:
+        import plotly
+        from plotly.offline import get_plotlyjs_version
+    except ImportError as err:  # pragma: no cover - requirements.txt installs it
+        raise SystemExit(f"vendor_assets: the Python package plotly is missing ({err})") from err
+    bundle = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not bundle.is_file():
+        raise SystemExit(f"vendor_assets: {bundle} not found")
+    return bundle, get_plotlyjs_version()
+
+
 def _digest() -> str:
     """sha256 of the pins, the book's own scripts and this step: assets are current iff equal."""
     h = hashlib.sha256()
+    h.update(_plotly_bundle()[1].encode())
     for path in [PINS / "package.json", PINS / "package-lock.json", Path(__file__)]:
         h.update(path.read_bytes())
     for name in OWN_FILES:
@@ -99,6 +116,10 @@ def _copy_assets(node_modules: Path, dest: Path) -> None:
                     shutil.copy2(match, dest / folder / match.name)
     for name in OWN_FILES:
         shutil.copy2(PINS / name, dest / name)
+    bundle, version = _plotly_bundle()
+    (dest / "plotly").mkdir()
+    shutil.copy2(bundle, dest / "plotly" / "plotly.min.js")
+    (dest / "plotly" / "VERSION").write_text(f"plotly.js {version}\n")
 
 
 def main() -> int:
@@ -118,6 +139,7 @@ def main() -> int:
             VENDOR.rename(old)
         staged.rename(VENDOR)
     pins = ", ".join(f"{k} {v}" for k, v in pinned_versions().items())
+    pins += f", plotly.js {_plotly_bundle()[1]}"
     print(f"vendor_assets: {pins} -> {VENDOR.relative_to(ROOT)}")
     return 0
 

@@ -8,6 +8,9 @@ Two parts, both used by ``make student`` (see the Makefile):
   merged the gated ones. sphinx-exercise's own ``hide_solutions`` option is not used: with gated
   solutions it aborts the build (``departing unknown node type: solution_end_node``,
   executablebooks/sphinx-exercise issue #89).
+- starter notebooks: each chapter page with solutions links, at its top, its starter notebook
+  (``_starters/<page>.ipynb`` in the HTML, made by ``book/_ext/starters.py``: every solution's
+  code replaced by a stub, the solution prose dropped), to download and work in;
 - :func:`student_config`: the student edition's Jupyter Book configuration, derived from the main
   ``_config.yml`` so that the two cannot drift apart. The command line writes it to a file::
 
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +33,24 @@ import yaml
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
 from sphinx_exercise.nodes import solution_end_node, solution_node, solution_start_node
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 EXTENSION = Path(__file__).stem
+STARTERS = "_starters"  # folder of the starter notebooks in the student edition's HTML
+LOGGER = logging.getLogger(__name__)
+
+
+def _starters_module():
+    """book/_ext/starters.py, imported by path (this file is also loaded by path in the tests)."""
+    if "starters" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("starters", HERE / "starters.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["starters"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["starters"]
 
 
 def student_config(main: dict[str, Any], cache: str | Path | None = None) -> dict[str, Any]:
@@ -76,11 +94,42 @@ class RemoveSolutions(SphinxTransform):
             node.parent.remove(node)
 
 
+def starter_link(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Write the page's starter notebook and put a link to it under the page's title."""
+    if not app.config.student_edition or doctree is None or "body" not in context:
+        return
+    source = Path(app.env.doc2path(pagename))
+    starters = _starters_module()
+    if source.suffix != ".md" or not starters.has_solutions(source):
+        return
+    target = f"{STARTERS}/{pagename}.ipynb"
+    try:
+        starters.write_starter(source, Path(app.outdir) / target)
+    except ValueError as err:
+        LOGGER.warning("%s: no starter notebook: %s", pagename, err, location=pagename)
+        return
+    href = context["pathto"](target, 1)
+    name = Path(target).name
+    note = (
+        '<div class="admonition tip starter-notebook"><p class="admonition-title">'
+        "Starter notebook</p><p>Work through this chapter in a notebook: "
+        f'<a class="reference download" href="{href}" download="{name}">download {name}</a>. '
+        "Each exercise's solution is a stub to complete (the function's signature and docstring, "
+        "a body of <code>...</code>); its checker says &ldquo;not attempted yet&rdquo; until you "
+        "fill it in, then what is right or which slip you made.</p></div>"
+    )
+    body = context["body"]
+    end = body.find("</h1>")
+    at = end + len("</h1>") if end >= 0 else 0
+    context["body"] = body[:at] + note + body[at:]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Sphinx entry point: the ``student_edition`` switch and the removal of solutions."""
+    """Sphinx entry point: the ``student_edition`` switch, the removal of solutions, starters."""
     app.setup_extension("sphinx_exercise")
     app.add_config_value("student_edition", False, "env", [bool])
     app.add_transform(RemoveSolutions)
+    app.connect("html-page-context", starter_link)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from .._checks import check_fraction, check_int
-from . import Feedback, first_mistake
+from . import Feedback, checker, first_mistake
 
 _D_CHECK = 40_000  # large, so that cosines and norms fluctuate by well under 1%
 _DELTA = 0.36  # sqrt(1 - 0.36) = 0.8: the mistakes below give clearly different cosines
@@ -26,6 +26,7 @@ def _stats(theta, out):
     return cos, float(np.linalg.norm(out) ** 2 / np.linalg.norm(theta) ** 2)
 
 
+@checker
 def check_teacher_perturbation(perturb) -> Feedback:
     """Check ``perturb(theta, delta, rng) -> theta_t`` (``rng`` an int seed).
 
@@ -93,6 +94,7 @@ def check_teacher_perturbation(perturb) -> Feedback:
                     f"{right_cos:.4f}; squared norm ratio {norm2:.4f}, expected 1.", "unknown")
 
 
+@checker
 def check_label_agreement(value: float, delta: float, n_samples: int | None = None) -> Feedback:
     """Check a predicted (or, with ``n_samples``, simulated) label-agreement rate at ``delta``.
 

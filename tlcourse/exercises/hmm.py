@@ -15,11 +15,12 @@ import numpy as np
 
 from .. import activations
 from .._checks import check_choice, check_int
-from . import Feedback, first_mistake
+from . import Feedback, checker, first_mistake
 
 _EXACT_TOL = 1e-3  # an exact answer (closed form, quadrature) must be this close
 
 
+@checker
 def check_kappa1(value: float, activation: str = "sign", n_samples: int | None = None) -> Feedback:
     """Check a value of ``kappa1 = E[xi sigma(xi)]``, ``xi ~ N(0, 1)``, for ``activation``.
 
@@ -96,6 +97,7 @@ def _signs(z):
     return np.where(z >= 0, 1.0, -1.0)
 
 
+@checker
 def check_hmm_sampler(sampler) -> Feedback:
     """Check ``sampler(F, theta, C, sigma) -> (X, y)`` against the hidden manifold model.
 

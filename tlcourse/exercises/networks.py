@@ -19,9 +19,10 @@ from .. import activations, readout
 from .._checks import check_choice, check_fraction, check_positive
 from ..featuremap import NET_ACTIVATIONS, features
 from ..phenomena import alignment
-from . import Feedback, first_mistake
+from . import Feedback, checker, first_mistake
 
 
+@checker
 def check_feature_map(fn, activation: str = "erf") -> Feedback:
     """Check ``fn(W, X, activation)`` against ``phi(X W^T / sqrt(N))`` on fixed inputs.
 
@@ -71,6 +72,7 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
                     "unknown")
 
 
+@checker
 def check_alignment(value: float, W, F) -> Feedback:
     """Check the student's value of :func:`tlcourse.phenomena.alignment` ``(W, F)`` (tolerance
     ``1e-6``).
@@ -107,6 +109,7 @@ def check_alignment(value: float, W, F) -> Feedback:
                     "unknown")
 
 
+@checker
 def check_tl_readout(v, W, X, y, lam: float, activation: str = "erf") -> Feedback:
     """Check a student's TL readout ``v`` (K,) on target samples ``X, y`` with first layer ``W``.
 
@@ -152,6 +155,7 @@ def check_tl_readout(v, W, X, y, lam: float, activation: str = "erf") -> Feedbac
                     "unknown")
 
 
+@checker
 def check_n_test(n, error: float, stderr: float) -> Feedback:
     """Check the smallest number of test samples giving standard error ``<= stderr`` at test
     error ``error``: ``n = ceil(error (1 - error) / stderr^2)`` (one sample of slack allowed)."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import phenomena, stats
 from .._checks import check_int
-from . import Feedback, first_mistake
+from . import Feedback, checker, first_mistake
 
 _REL_TOL = 1e-3  # exact answers (interpolation, closed forms) must be this close, relatively
 
@@ -30,6 +30,7 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= _REL_TOL * max(abs(b), 1e-12)
 
 
+@checker
 def check_crossover(value, alpha, diff) -> Feedback:
     """Check the crossing ``alpha*`` of a curve difference ``diff`` (e.g. ``eps_2L - eps_TL``).
 
@@ -70,6 +71,7 @@ def check_crossover(value, alpha, diff) -> Feedback:
                     f"interpolation in log(alpha) (reference {ref:.4g}).", "unknown")
 
 
+@checker
 def check_effective_rank(value, W) -> Feedback:
     """Check the participation ratio ``(sum s_i^2)^2 / sum s_i^4`` of a first layer ``W``.
 
@@ -101,6 +103,7 @@ def check_effective_rank(value, W) -> Feedback:
                     "squared singular values of W.", "unknown")
 
 
+@checker
 def check_equal_overlap_addition(added, D: int, removed: int) -> Feedback:
     """Check ``added``: latent directions to add to a source of dimension ``D`` so that the pair
     shares the same fraction of latent directions as deleting ``removed`` of them.

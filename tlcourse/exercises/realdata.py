@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import realdata
 from .._checks import check_int
-from . import Feedback, first_mistake
+from . import Feedback, checker, first_mistake
 
 _TOL = 1e-6  # relative tolerance of an exact computation
 
@@ -33,6 +33,7 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=_TOL, abs_tol=1e-12)
 
 
+@checker
 def check_standard_error(value, error: float, n_test: int) -> Feedback:
     """Check ``value`` = the standard error of a test error ``error`` measured on ``n_test``
     held-out images: ``sqrt(error (1 - error) / n_test)`` (each image is a Bernoulli trial).
@@ -81,6 +82,7 @@ def _fixed_images(rng: int) -> tuple[np.ndarray, np.ndarray]:
     return source, other
 
 
+@checker
 def check_standardiser(standardise) -> Feedback:
     """Check ``standardise(source_images, images)``: ``images`` centred by the per-pixel mean of
     ``source_images`` and divided by one global scale, the root mean (over pixels) of the
@@ -128,6 +130,7 @@ def check_standardiser(standardise) -> Feedback:
                     "unknown")
 
 
+@checker
 def check_label_correlation(value, positive_a, positive_b, classes=range(10)) -> Feedback:
     """Check ``value`` = the correlation of the ±1 labels of two groupings of ``classes``, every
     class equally likely (:func:`tlcourse.realdata.label_correlation`).

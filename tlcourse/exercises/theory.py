@@ -19,7 +19,7 @@ from .. import activations
 from .._checks import check_choice, check_positive
 from ..data import Task
 from ..theory import feature_covariances, input_moments, solve_gcm
-from . import Feedback, first_mistake
+from . import Feedback, checker, first_mistake
 
 _EXACT_TOL = 1e-3
 
@@ -30,6 +30,7 @@ def _real(value, name: str) -> float:
     return float(value)
 
 
+@checker(answers=("kappa0", "kappa1", "kappa_star"))
 def check_kappas(kappa0: float, kappa1: float, kappa_star: float,
                  activation: str = "erf") -> Feedback:
     """Check ``(kappa0, kappa1, kappa_star)`` of ``activation`` to ``1e-3`` (quadrature accuracy).
@@ -69,6 +70,7 @@ def check_kappas(kappa0: float, kappa1: float, kappa_star: float,
                     "kappa_star")
 
 
+@checker
 def check_omega(Omega, W, task: Task) -> Feedback:
     """Check a student's ``Omega = E[v v^T]`` (K, K) of features ``v = erf(W x / sqrt(N))``.
 
@@ -125,6 +127,7 @@ def _erf_kernel(S):
     return (2 / math.pi) * np.arcsin(np.clip(2 * S / np.sqrt(np.outer(d, d)), -1, 1))
 
 
+@checker
 def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
     """Check the test error of ridge regression (square loss) on isotropic Gaussian covariates.
 

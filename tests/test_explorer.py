@@ -1,0 +1,220 @@
+"""The theory explorer: batched saddle points, TransferTheory, its plot and its widget."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets as widgets  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import tlcourse as tl  # noqa: E402
+from tlcourse import explorer, phenomena, theory  # noqa: E402
+from tlcourse.theory.batch import solve_gcm_batch  # noqa: E402
+from tlcourse.widgets import TransferExplorer, transfer_explorer  # noqa: E402
+
+D, N = 12, 24
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def model():
+    """A small TransferTheory: a layer aligned with the source's features, a random one."""
+    source = tl.make_source(D, N, rng=0)
+    g = np.random.default_rng(5)
+    W_learned = source.F[np.arange(N) % D] / np.sqrt(D) * 3 + 0.3 * g.standard_normal((N, N))
+    return explorer.TransferTheory(source, W_learned, g.standard_normal((N, N)),
+                                   alphas=np.geomspace(0.2, 20, 8))
+
+
+def test_batch_agrees_with_solve_gcm(model):
+    target = model.target(0.4, 0.2, 0.1)
+    problems = [(*theory.feature_covariances(W, target), target.theta)
+                for W in (model.W_source, model.W_random)]
+    alphas = [0.3, 1.0, 4.0]
+    for lam in (0.05, 1.0):
+        batch = solve_gcm_batch(problems, alphas, lam)
+        ref = [[r.test_error for r in theory.solve_gcm(*p, alpha=alphas, lam=lam)]
+               for p in problems]
+        assert batch.converged.all()
+        np.testing.assert_allclose(batch.test_error, ref, atol=2e-6)
+        warm = solve_gcm_batch(problems, alphas, lam, start=(batch.m, batch.q, batch.V))
+        np.testing.assert_allclose(warm.test_error, batch.test_error, atol=1e-6)
+        assert warm.iterations.sum() < batch.iterations.sum()
+
+
+def test_batch_bad_input(model):
+    target = model.target()
+    p = (*theory.feature_covariances(model.W_source, target), target.theta)
+    with pytest.raises(ValueError, match="lam"):
+        solve_gcm_batch([p], [1.0], 0.0)
+    with pytest.raises(ValueError, match="alphas"):
+        solve_gcm_batch([p], [1.0, -1.0], 0.1)
+    with pytest.raises(ValueError, match="start"):
+        solve_gcm_batch([p], [1.0], 0.1, start=(np.zeros(2), np.zeros(2), np.zeros(2)))
+    with pytest.raises(ValueError, match="at least one"):
+        solve_gcm_batch([], [1.0], 0.1)
+    with pytest.raises(theory.GCMConvergenceWarning.__mro__[0]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            solve_gcm_batch([p], [1.0], 0.1, max_iter=2)
+
+
+def test_curves_match_the_scalar_theory_and_are_cached(model):
+    c = model.curves(0.5, 0.1, 0.0, lam=0.1)
+    assert c.tl.shape == c.rf.shape == model.alphas.shape
+    np.testing.assert_allclose(c.gain, c.rf - c.tl)
+    target = model.target(0.5, 0.1, 0.0)
+    ref_tl = phenomena.theory_curve(model.W_source, target, model.alphas, 0.1, tol=1e-9)
+    np.testing.assert_allclose(c.tl, ref_tl, atol=2e-5)
+    assert model.curves(0.5, 0.1, 0.0, lam=0.1) is c
+    other = model.curves(0.9, 0.1, 0.0, lam=0.1)
+    assert not np.allclose(other.tl, c.tl)
+    np.testing.assert_allclose(other.rf, phenomena.theory_curve(
+        model.W_random, model.target(0.9, 0.1, 0.0), model.alphas, 0.1, tol=1e-9), atol=2e-5)
+
+
+def test_identical_layers_give_zero_gain(model):
+    same = explorer.TransferTheory(model.source, model.W_random, model.W_random,
+                                   alphas=[0.5, 2.0])
+    assert np.abs(same.curves(0.3).gain).max() < 1e-12
+
+
+def test_theory_bad_input(model):
+    with pytest.raises(ValueError, match="teacher_perturbation"):
+        model.curves(1.5)
+    with pytest.raises(ValueError, match="lam"):
+        model.curves(0.1, lam=-1)
+    with pytest.raises(ValueError, match="W_source"):
+        explorer.TransferTheory(model.source, np.zeros((N, N + 1)), model.W_random)
+    with pytest.raises(ValueError, match="same shape"):
+        explorer.TransferTheory(model.source, model.W_source[:5], model.W_random)
+    with pytest.raises(ValueError, match="alphas"):
+        explorer.TransferTheory(model.source, model.W_source, model.W_random, alphas=[2, 1])
+    with pytest.raises(TypeError, match="source"):
+        explorer.TransferTheory("task", model.W_source, model.W_random)
+
+
+SIMS = pd.DataFrame({
+    "protocol": ["2L", "2L", "FT", "2L"],
+    "alpha": [1.0, 1.0, 1.0, 1.0],
+    "test_error": [0.30, 0.34, 0.2, 0.9],
+    "teacher_perturbation": [0.5, 0.5, 0.5, 0.0],
+    "lam": [0.1, 0.1, 0.1, 0.1],
+})
+
+
+def test_matching_simulations():
+    got = explorer.matching_simulations(SIMS, {"teacher_perturbation": 0.5,
+                                               "feature_perturbation": 0.0,
+                                               "feature_substitution": 0.0, "lam": 0.1})
+    two = got[got.protocol == "2L"].iloc[0]
+    assert len(got) == 2 and np.isclose(two.test_error, 0.32)
+    assert np.isclose(two["sem"], np.std([0.30, 0.34], ddof=1) / np.sqrt(2))
+    none = explorer.matching_simulations(SIMS, {"teacher_perturbation": 0.5,
+                                                "feature_perturbation": 0.0,
+                                                "feature_substitution": 0.0, "lam": 1.0})
+    assert none.empty
+    with pytest.raises(ValueError, match="test_error"):
+        explorer.matching_simulations(SIMS.drop(columns="test_error"), {})
+
+
+def test_plot_draws_the_curves_the_gain_and_matching_points(model):
+    fig = explorer.plot_transfer_theory(model, 0.5, 0.0, 0.0, 0.1, (0.2, 20), simulations=SIMS)
+    ax, ax_gain = fig.axes
+    c = model.curves(0.5, 0.0, 0.0, 0.1)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), c.tl)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), c.rf)
+    np.testing.assert_allclose(ax_gain.lines[0].get_ydata(), c.gain)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "2L (simulation)" in labels and "FT (simulation)" in labels
+    narrow = explorer.plot_transfer_theory(model, 0.5, alpha_range=(0.5, 5))
+    assert len(narrow.axes[0].lines[0].get_xdata()) < len(model.alphas)
+    with pytest.raises(ValueError, match="alpha_range"):
+        explorer.plot_transfer_theory(model, alpha_range=(5, 1))
+
+
+def test_explorer_builds_and_redraws_when_a_slider_moves(model):
+    box = transfer_explorer(model, simulations=SIMS, teacher_perturbation=0.5)
+    assert isinstance(box, TransferExplorer) and isinstance(box, widgets.VBox)
+    assert set(box.controls) == {"teacher_perturbation", "feature_perturbation",
+                                 "feature_substitution", "lam", "alpha_range"}
+    assert all(not w.continuous_update for w in box.controls.values())
+    assert "Guided questions" in box.children[-1].value
+    first = box.figure.axes[0].lines[0].get_ydata().copy()
+    png = bytes(box.image.value)
+    assert png.startswith(b"\x89PNG")
+    box.controls["teacher_perturbation"].value = 1.0
+    assert bytes(box.image.value) != png  # the image shown was redrawn
+    moved = box.figure.axes[0].lines[0].get_ydata()
+    assert not np.allclose(first, moved)
+    np.testing.assert_allclose(moved, model.curves(1.0).tl)
+    box.controls["lam"].value = 1.0
+    np.testing.assert_allclose(box.figure.axes[0].lines[0].get_ydata(),
+                               model.curves(1.0, lam=1.0).tl)
+
+
+def test_explorer_bad_input(model):
+    with pytest.raises(ValueError, match="feature_perturbation"):
+        transfer_explorer(model, feature_perturbation=2.0)
+    with pytest.raises(ValueError, match="lam"):
+        transfer_explorer(model, lam=100.0)
+    with pytest.raises(TypeError, match="theory"):
+        transfer_explorer("model")
+    with pytest.raises(ValueError, match="simulations"):
+        transfer_explorer(model, simulations=SIMS.drop(columns="alpha"))
+
+
+EXPLORER_NOTEBOOK = """\
+import numpy as np
+from IPython.display import display
+import tlcourse as tl
+from tlcourse import explorer
+from tlcourse.widgets import transfer_explorer
+source = tl.make_source(10, 20, rng=0)
+g = np.random.default_rng(1)
+model = explorer.TransferTheory(source, g.standard_normal((20, 20)), g.standard_normal((20, 20)),
+                                alphas=[0.5, 2.0, 8.0])
+display(transfer_explorer(model))
+"""
+
+
+def test_displaying_the_explorer_headless_sends_nothing_back_and_embeds_its_image():
+    """As for chmm_explorer (tests/test_widgets.py): executing the display with nbclient (the
+    book build) causes no message from the executor to the kernel, and the widget state that the
+    book embeds holds the first figure (an image widget's PNG)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    sent = []
+
+    class SpyClient(NotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            send = kc.shell_channel.send
+
+            def spy(msg):
+                sent.append(msg["header"]["msg_type"])
+                return send(msg)
+
+            kc.shell_channel.send = spy
+            return kc
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    SpyClient(nb, timeout=300, kernel_name="python3").execute()
+    assert set(sent) <= {"kernel_info_request", "execute_request"}, sent
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    images = [m for m in state.values() if m["model_name"] == "ImageModel"]
+    assert len(images) == 1 and images[0]["state"]["format"] == "png"
+    assert images[0].get("buffers") or images[0]["state"].get("value"), images[0]

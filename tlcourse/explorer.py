@@ -1,0 +1,247 @@
+"""The theory of transfer for any setting of the knobs: TL and RF learning curves, transfer gain.
+
+:class:`TransferTheory` holds a source task, the first layer a network learned on it
+(``W_source``, used by TL) and a random one (``W_random``, RF); for a target made with
+:func:`tlcourse.make_target` (teacher perturbation, feature perturbation, feature substitution,
+seed ``target_rng``) and a readout penalty ``lam`` it returns the theory's test errors of both
+on a grid of ``alpha`` (:meth:`TransferTheory.curves`), fast enough for a slider: the
+covariances are cached per input distribution (the teacher perturbation does not change them),
+both curves are solved at once (:func:`tlcourse.theory.batch.solve_gcm_batch`) from the
+previous solution, and results are cached per setting.
+
+:func:`plot_transfer_theory` draws one setting (the static figure, and what
+:func:`tlcourse.widgets.transfer_explorer` redraws as its sliders move): the two curves with the
+chapter's simulations where they match the setting, and the transfer gain
+``eps_RF - eps_TL`` (negative: negative transfer). :func:`default_theory` builds the chapter's
+default setting (the source network trained once per process).
+
+Conventions: ``alpha = P / N`` (target samples per input dimension); features ``erf(W x /
+sqrt(N))``; logistic readout.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ._checks import check_fraction, check_int, check_positive
+from .data import Task, make_target
+from .theory import feature_covariances
+from .theory.batch import solve_gcm_batch
+
+KNOBS = ("teacher_perturbation", "feature_perturbation", "feature_substitution")
+ALPHAS = np.geomspace(0.1, 100.0, 25)  # the default grid of alpha = P / N
+_CACHE = 256  # settings kept per TransferTheory
+
+
+@dataclass(frozen=True)
+class TheoryCurves:
+    """Theory test errors of TL and RF over ``alphas`` (each (n_a,)) for one setting."""
+
+    alphas: np.ndarray
+    tl: np.ndarray
+    rf: np.ndarray
+    setting: dict
+
+    @property
+    def gain(self) -> np.ndarray:
+        """The transfer gain ``eps_RF - eps_TL`` (positive: the transferred layer helps)."""
+        return self.rf - self.tl
+
+
+@dataclass
+class TransferTheory:
+    """Theory curves of TL (``W_source``) and RF (``W_random``) on targets of ``source``.
+
+    ``W_source``, ``W_random``: (K, N) first layers; ``alphas`` (n_a,) the grid of ``P / N``;
+    targets are ``make_target(source, knobs..., rng=target_rng)`` (one seed for every setting,
+    so the fresh parts are shared and curves change smoothly with the knobs).
+    """
+
+    source: Task
+    W_source: np.ndarray
+    W_random: np.ndarray
+    target_rng: int = 1
+    alphas: np.ndarray = field(default_factory=lambda: ALPHAS.copy())
+    _covariances: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
+    _results: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
+    _last: tuple | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, Task):
+            raise TypeError(f"source must be a Task, got {type(self.source).__name__}")
+        shapes = []
+        for name in ("W_source", "W_random"):
+            W = np.asarray(getattr(self, name), dtype=np.float64)
+            if W.ndim != 2 or W.shape[1] != self.source.N or not np.isfinite(W).all():
+                raise ValueError(f"{name} must be a finite (K, N) matrix with N = source.N = "
+                                 f"{self.source.N}, got shape {W.shape}")
+            setattr(self, name, W)
+            shapes.append(W.shape)
+        if shapes[0] != shapes[1]:
+            raise ValueError(f"W_source and W_random must have the same shape, got {shapes}")
+        self.target_rng = check_int(self.target_rng, "target_rng", low=0)
+        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        if alphas.size < 2 or (alphas <= 0).any() or (np.diff(alphas) <= 0).any():
+            raise ValueError("alphas must hold at least 2 positive, increasing values")
+        self.alphas = alphas
+
+    def target(self, teacher_perturbation: float = 0.0, feature_perturbation: float = 0.0,
+               feature_substitution: float = 0.0) -> Task:
+        """The target task of a setting of the three knobs."""
+        return make_target(self.source, teacher_perturbation=teacher_perturbation,
+                           feature_perturbation=feature_perturbation,
+                           feature_substitution=feature_substitution, rng=self.target_rng)
+
+    def _problems(self, target: Task, key: tuple) -> list[tuple]:
+        cov = self._covariances.get(key)
+        if cov is None:
+            cov = [feature_covariances(W, target) for W in (self.W_source, self.W_random)]
+            self._covariances[key] = cov
+            while len(self._covariances) > _CACHE // 8:
+                self._covariances.popitem(last=False)
+        return [(Omega, Phi, target.theta) for Omega, Phi in cov]
+
+    def curves(self, teacher_perturbation: float = 0.0, feature_perturbation: float = 0.0,
+               feature_substitution: float = 0.0, lam: float = 0.1) -> TheoryCurves:
+        """Theory test errors of TL and RF over ``alphas`` for one setting (cached)."""
+        knobs = {name: check_fraction(value, name) for name, value in zip(
+            KNOBS, (teacher_perturbation, feature_perturbation, feature_substitution),
+            strict=True)}
+        lam = check_positive(lam, "lam")
+        key = (*(round(v, 10) for v in knobs.values()), round(lam, 12))
+        if key in self._results:
+            self._results.move_to_end(key)
+            return self._results[key]
+        target = self.target(**knobs)
+        K = self.W_source.shape[0]
+        problems = self._problems(target, key[1:3])
+        # the GCM's ratio n / K from the book's alpha = n / N
+        res = solve_gcm_batch(problems, self.alphas * self.source.N / K, lam, start=self._last)
+        self._last = (res.m, res.q, res.V)
+        out = TheoryCurves(self.alphas.copy(), res.test_error[0], res.test_error[1],
+                           {**knobs, "lam": lam})
+        self._results[key] = out
+        while len(self._results) > _CACHE:
+            self._results.popitem(last=False)
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def default_theory(D: int = 50, N: int = 100, P_s: int | None = None, rng: int = 0,
+                   target_rng: int = 1) -> TransferTheory:
+    """The chapters' setting: a source of ``D`` latent directions and ``N = K`` inputs, a source
+    network trained with the course's recipe on ``P_s = 10 N`` samples (once per process), a
+    random first layer for RF. Seeds: task ``rng``, network ``rng + 1``, random layer 4."""
+    from . import make_source, networks, protocols
+
+    D, N = check_int(D, "D", low=2), check_int(N, "N", low=2)
+    P_s = 10 * N if P_s is None else check_int(P_s, "P_s", low=1)
+    source = make_source(D, N, rng=rng)
+    net = networks.train_source(source, P_s, N, rng=rng + 1)
+    return TransferTheory(source, net.weights()[0], protocols.random_first_layer(N, N, 4),
+                          target_rng=target_rng)
+
+
+def matching_simulations(simulations: pd.DataFrame | None, setting: dict) -> pd.DataFrame:
+    """Rows of ``simulations`` at ``setting`` (knobs and ``lam``), mean and sem per point.
+
+    ``simulations``: columns ``protocol, alpha, test_error``, optionally ``sem`` and the knob
+    columns (absent: 0) and ``lam`` (absent: any). Several rows of one protocol and alpha (seeds)
+    are averaged; their sem is the spread over rows unless a ``sem`` column is given.
+    """
+    cols = ["protocol", "alpha", "test_error", "sem"]
+    if simulations is None or len(simulations) == 0:
+        return pd.DataFrame(columns=cols)
+    missing = [c for c in ("protocol", "alpha", "test_error") if c not in simulations.columns]
+    if missing:
+        raise ValueError(f"simulations must have columns protocol, alpha, test_error; missing "
+                         f"{missing}")
+    keep = np.ones(len(simulations), dtype=bool)
+    for knob in KNOBS:
+        values = simulations[knob].to_numpy(float) if knob in simulations else 0.0
+        keep &= np.isclose(values, setting[knob], atol=1e-6)
+    if "lam" in simulations:
+        keep &= np.isclose(simulations["lam"].to_numpy(float), setting["lam"], rtol=1e-3)
+    rows = simulations[keep]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = rows.groupby(["protocol", "alpha"], observed=True)
+    out = grouped["test_error"].agg(["mean", "std", "count"]).reset_index()
+    if "sem" in rows:
+        sem = grouped["sem"].apply(lambda s: float(np.sqrt(np.mean(s**2)))).to_numpy()
+        out["sem"] = np.where(out["count"] > 1, out["std"].fillna(0) / np.sqrt(out["count"]), sem)
+    else:
+        out["sem"] = out["std"].fillna(0.0) / np.sqrt(out["count"])
+    return out.rename(columns={"mean": "test_error"})[cols]
+
+
+def plot_transfer_theory(
+    theory: TransferTheory | None = None,
+    teacher_perturbation: float = 0.3,
+    feature_perturbation: float = 0.0,
+    feature_substitution: float = 0.0,
+    lam: float = 0.1,
+    alpha_range: tuple[float, float] = (0.1, 100.0),
+    simulations: pd.DataFrame | None = None,
+    *,
+    axes=None,
+):
+    """Draw the theory of TL and RF (left) and the transfer gain (right) for one setting.
+
+    ``theory`` defaults to :func:`default_theory`. Lines: TL (solid), RF (dashed); points: the
+    rows of ``simulations`` at this setting (any protocol, ± sem; see
+    :func:`matching_simulations`). Right: ``eps_RF - eps_TL``, red where negative (negative
+    transfer). ``alpha_range`` limits the horizontal axis. ``axes``: two axes to clear and draw
+    into (an explorer redraws its figure this way); default a new figure. Returns the figure.
+    """
+    from .plotting import PROTOCOL_STYLE
+
+    theory = default_theory() if theory is None else theory
+    lo, hi = (check_positive(a, "alpha_range") for a in alpha_range)
+    if not lo < hi:
+        raise ValueError(f"alpha_range must be (low, high) with low < high, got {alpha_range}")
+    c = theory.curves(teacher_perturbation, feature_perturbation, feature_substitution, lam)
+    sims = matching_simulations(simulations, c.setting)
+    if axes is None:
+        fig, (ax, ax_gain) = plt.subplots(1, 2, figsize=(10, 3.6))
+    else:
+        ax, ax_gain = axes
+        ax.cla()
+        ax_gain.cla()
+        fig = ax.figure
+    shown = (c.alphas >= lo * (1 - 1e-9)) & (c.alphas <= hi * (1 + 1e-9))
+    a = c.alphas[shown]
+    for protocol, curve, ls in (("TL", c.tl, "-"), ("RF", c.rf, "--")):
+        ax.plot(a, curve[shown], ls=ls, color=PROTOCOL_STYLE[protocol]["color"],
+                label=f"{protocol} (theory)")
+    for protocol, part in sims.groupby("protocol", observed=True, sort=False):
+        inside = part[(part.alpha >= lo) & (part.alpha <= hi)]
+        style = PROTOCOL_STYLE.get(str(protocol), {"color": "k", "marker": "o"})
+        ax.errorbar(inside.alpha, inside.test_error, yerr=inside["sem"], ls="none", ms=5,
+                    capsize=2, marker=style.get("marker") or "o", color=style["color"],
+                    label=f"{protocol} (simulation)")
+    ax.set(xscale="log", xlabel=r"$\alpha = P_t / N$", ylabel="test error")
+    ax.legend(fontsize="small")
+    gain = c.gain[shown]
+    ax_gain.plot(a, gain, color="k", lw=1.5)
+    ax_gain.fill_between(a, gain, 0, where=gain >= 0, color="C0", alpha=0.25, lw=0,
+                         label="transfer helps")
+    ax_gain.fill_between(a, gain, 0, where=gain < 0, color="C3", alpha=0.35, lw=0,
+                         label="negative transfer")
+    ax_gain.axhline(0, color="0.4", lw=0.8)
+    ax_gain.set(xscale="log", xlabel=r"$\alpha = P_t / N$",
+                ylabel=r"gain $\varepsilon_{RF} - \varepsilon_{TL}$")
+    ax_gain.legend(fontsize="small")
+    if axes is None:
+        fig.tight_layout()
+    return fig
+
+
+__all__ = ["ALPHAS", "KNOBS", "TheoryCurves", "TransferTheory", "default_theory",
+           "matching_simulations", "plot_transfer_theory"]

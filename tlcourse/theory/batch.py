@@ -1,0 +1,155 @@
+"""Many saddle points at once: the logistic Gaussian covariate model for a batch of problems.
+
+:func:`~tlcourse.theory.solve_gcm` solves one curve point after the other, each warm-started from
+the previous one; its cost is a Python loop per iteration and per point. An interactive explorer
+redraws whole curves for two first layers (TL, RF) at every slider move, which needs them in a
+fraction of a second: :func:`solve_gcm_batch` iterates the *same* equations (the prior and the
+channel of :mod:`tlcourse.theory.gcm`, logistic loss, sign teacher) for every ``(first layer,
+alpha)`` pair at once, vectorised over the batch, each pair stopping when its own residual is
+below ``tol``. It agrees with ``solve_gcm`` to its tolerance (tests/test_theory_batch.py).
+
+Convention as in :func:`~tlcourse.theory.solve_gcm`: ``alpha`` is the GCM's ratio ``n / p``
+(samples per feature).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from .._checks import check_int, check_positive
+from .gcm import GCMConvergenceWarning, _quadrature, spectrum
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Fixed points of a batch: arrays of shape (n_problems, n_alphas).
+
+    ``test_error = arccos(m / sqrt(rho q)) / pi``; ``m, q, V`` the overlaps (a warm start for a
+    nearby batch: pass ``start=(m, q, V)``); ``iterations`` per point; ``converged`` per point.
+    """
+
+    test_error: np.ndarray
+    m: np.ndarray
+    q: np.ndarray
+    V: np.ndarray
+    iterations: np.ndarray
+    converged: np.ndarray
+
+
+def _prox(a: np.ndarray, V: np.ndarray, n_bisect: int, n_newton: int = 4) -> np.ndarray:
+    """:func:`tlcourse.theory.logistic_prox` with one ``V`` per leading index (broadcast)."""
+    s = np.full_like(a, 0.5)
+    half = 0.5
+    for _ in range(n_bisect):
+        half *= 0.5
+        s -= np.where(s - expit(-a - V * s) > 0, half, -half)
+    lo, hi = s - half, s + half
+    for _ in range(n_newton):
+        sig = expit(-a - V * s)
+        s = np.clip(s - (s - sig) / (1.0 + V * sig * (1.0 - sig)), lo, hi)
+    return np.clip(s, 0.0, 1.0)
+
+
+def solve_gcm_batch(
+    problems,
+    alphas,
+    lam: float,
+    *,
+    start: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    tol: float = 1e-7,
+    max_iter: int = 3000,
+    n_outer: int = 24,
+    n_inner: int = 16,
+) -> BatchResult:
+    """Solve the logistic saddle-point equations for every problem and every ``alpha``.
+
+    ``problems``: a sequence of ``(Omega, Phi, theta)`` (each as in :func:`solve_gcm`, with
+    ``Psi`` the identity), all with the same number ``p`` of features; ``alphas`` (n_a,) the
+    ratios ``n / p`` > 0; ``lam`` > 0 the l2 strength. ``start``: overlaps ``(m, q, V)`` of
+    shape (n_problems, n_a) to start from (e.g. a previous result); default the uninformed
+    start of ``solve_gcm``. The quadrature (``n_outer`` x ``n_inner`` nodes) is coarser than
+    ``solve_gcm``'s default; test errors agree to about ``1e-6``. Warns with
+    :class:`~tlcourse.theory.GCMConvergenceWarning` if a point does not reach ``tol``.
+    """
+    specs = [spectrum(*p) for p in problems]
+    if not specs:
+        raise ValueError("problems must hold at least one (Omega, Phi, theta)")
+    sizes = {s.omega.size for s in specs}
+    if len(sizes) != 1:
+        raise ValueError(f"every problem must have the same number of features, got {sizes}")
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    if alphas.size == 0:
+        raise ValueError("alphas must not be empty")
+    for a in alphas:
+        check_positive(float(a), "alphas")
+    lam = check_positive(lam, "lam")
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    quad = _quadrature(check_int(n_outer, "n_outer", low=2), check_int(n_inner, "n_inner", low=2))
+
+    n_p, n_a = len(specs), alphas.size
+    which = np.repeat(np.arange(n_p), n_a)  # problem of each batch entry
+    alpha = np.tile(alphas, n_p)
+    omega = np.stack([s.omega for s in specs])  # (n_p, p)
+    tproj = np.stack([s.t for s in specs])
+    rho = np.array([s.rho for s in specs])[which]
+    sg = np.sqrt(np.array([s.gamma for s in specs]))[which]
+    if start is None:
+        m, q, V = np.zeros(n_p * n_a), 0.1 * rho, np.ones(n_p * n_a)
+    else:
+        m, q, V = (np.array(x, dtype=np.float64).reshape(-1) for x in start)
+        if not m.size == q.size == V.size == n_p * n_a:
+            raise ValueError(f"start must hold three arrays of shape ({n_p}, {n_a})")
+    damping = np.zeros_like(m)
+    residual = np.full_like(m, np.inf)
+    iterations = np.zeros(m.size, dtype=int)
+    w2 = 2.0 * quad.wt[:, None] * quad.wz  # (n_outer, n_inner): both labels, by symmetry
+    active = np.arange(m.size)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        i = active
+        mi, qi, Vi, ri = m[i], q[i], V[i], rho[i]
+        cond = np.sqrt(np.maximum(qi - mi * mi / ri, 0.0))
+        a = (mi / np.sqrt(ri))[:, None, None] * quad.t[None, :, None] + cond[:, None, None] * quad.z
+        n_bisect = math.ceil(math.log2(max(float(Vi.max()), 1.0))) + 4
+        s = _prox(a, Vi[:, None, None], n_bisect)
+        curv = s * (1.0 - s)
+        e_vhat = np.einsum("jk,ijk->i", w2, curv / (1.0 + Vi[:, None, None] * curv))
+        e_qhat = np.einsum("jk,ijk->i", w2, s * s)
+        e_mhat = 2.0 * _prox(cond[:, None] * quad.z, Vi[:, None], n_bisect) @ quad.wz
+        m_hat = alpha[i] / sg[i] * e_mhat / np.sqrt(2 * math.pi * ri)
+        q_hat, V_hat = alpha[i] * e_qhat, alpha[i] * e_vhat
+        w, t = omega[which[i]], tproj[which[i]]  # (b, p)
+        d = lam + V_hat[:, None] * w
+        V_new = np.mean(w / d, axis=1)
+        q_new = np.mean((q_hat[:, None] * w**2 + (m_hat**2)[:, None] * t * w) / d**2, axis=1)
+        m_new = m_hat / sg[i] * np.mean(t / d, axis=1)
+        if not np.isfinite([m_new, q_new, V_new]).all():
+            raise FloatingPointError(f"solve_gcm_batch: non-finite overlaps (lam={lam})")
+        new_res = np.abs(V_new - Vi) + np.abs(q_new - qi) + np.abs(m_new - mi)
+        grew = new_res > residual[i]
+        damping[i] = np.where(grew, np.minimum(0.5 * (1.0 + damping[i]), 0.8), damping[i])
+        dmp = damping[i]
+        m[i] = dmp * mi + (1 - dmp) * m_new
+        q[i] = dmp * qi + (1 - dmp) * q_new
+        V[i] = dmp * Vi + (1 - dmp) * V_new
+        residual[i] = new_res
+        iterations[i] += 1
+        active = i[new_res >= tol]
+    converged = residual < tol
+    if not converged.all():
+        worst = float(residual.max())
+        warnings.warn(f"solve_gcm_batch: {int((~converged).sum())} point(s) did not converge "
+                      f"(largest residual {worst:.3g} > tol = {tol:.3g}, lam={lam})",
+                      GCMConvergenceWarning, stacklevel=2)
+    cos = np.where(q > 0, np.minimum(m / np.sqrt(rho * np.maximum(q, 1e-300)), 1.0), 0.0)
+    err = np.arccos(np.maximum(cos, -1.0)) / math.pi
+    shape = (n_p, n_a)
+    return BatchResult(err.reshape(shape), m.reshape(shape), q.reshape(shape), V.reshape(shape),
+                       iterations.reshape(shape), converged.reshape(shape))
