@@ -236,8 +236,8 @@ def check_best_lambda(best_lambda, W, task: Task, lams=LAMBDA_GRID) -> Feedback:
                    for x in lams]
             wrong.append((lams[int(np.argmin(alt))], "alpha_not_rescaled",
                           "the solver's ratio is samples per feature, n / K = alpha N / K."))
-        found = first_mistake(wrong, lambda t: math.isclose(value, t, rel_tol=1e-9),
-                              is_reference=lambda t: math.isclose(t, best, rel_tol=1e-9),
+        found = first_mistake(wrong, lambda t, v=value: math.isclose(v, t, rel_tol=1e-9),
+                              is_reference=lambda t, b=best: math.isclose(t, b, rel_tol=1e-9),
                               prefix=f"alpha = {alpha:g}: ")
         if found is not None:
             return found

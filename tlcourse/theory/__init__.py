@@ -9,9 +9,9 @@
 """
 
 from ..activations import kappas
+from . import finite_size
 from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
-from . import finite_size
 from .finite_size import gaussian_error, paired_runs, random_features_theory, readout_overlaps
 from .gcm import (
     GCMConvergenceWarning,

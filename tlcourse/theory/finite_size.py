@@ -1,4 +1,4 @@
-"""Theory against simulation at finite size: paired runs and the Gaussian surrogate of real features.
+"""Theory against simulation at finite size: paired runs, the Gaussian surrogate of real features.
 
 With the first layer ``W`` (K, N) frozen, the readout ``v`` fitted on features ``g = phi(W x /
 sqrt(N))`` of a task is compared, on the same training latents and labels, with
