@@ -27,7 +27,8 @@ from ..networks import features
 from ..readout import fit_readout
 from .gcm import solve_gcm
 
-COLUMNS = ["seed", "n", "alpha", "theory", "real", "real_se", "gauss", "theory_m", "theory_q",
+COLUMNS = ["seed", "n", "alpha", "theory", "real", "real_se", "real_as_gauss", "gauss", "theory_m",
+           "theory_q",
            "theory_train_loss", "real_m", "real_q", "real_train_loss", "gauss_m", "gauss_q",
            "gauss_train_loss"]
 
@@ -95,7 +96,8 @@ def paired_run(
     :class:`~tlcourse.theory.GCMResult` at ``alphas``, computed once by the caller.
 
     Returns one row per ``alpha``: ``theory`` (test error), ``real`` (test error of the real
-    readout on the test samples) and ``real_se``, ``gauss`` (exact test error of the surrogate
+    readout on the test samples) and ``real_se``, ``real_as_gauss`` (the exact error the same
+    real readout would have on Gaussian features, :func:`gaussian_error`), ``gauss`` (exact test error of the surrogate
     readout, :func:`gaussian_error`), and ``m, q, train_loss`` of theory, real and surrogate
     (``surrogate=False`` skips the surrogate: its columns are NaN).
     """
@@ -135,6 +137,7 @@ def paired_run(
             else:
                 wrong = np.where(real_test @ v >= 0, 1.0, -1.0) != y_test
                 row["real"] = float(wrong.mean())
+                row["real_as_gauss"] = gaussian_error(v, Omega, Phi, task.theta)
                 row["real_se"] = math.sqrt(row["real"] * (1 - row["real"]) / n_test)
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
