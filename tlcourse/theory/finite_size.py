@@ -97,9 +97,9 @@ def paired_run(
 
     Returns one row per ``alpha``: ``theory`` (test error), ``real`` (test error of the real
     readout on the test samples) and ``real_se``, ``real_as_gauss`` (the exact error the same
-    real readout would have on Gaussian features, :func:`gaussian_error`), ``gauss`` (exact test error of the surrogate
-    readout, :func:`gaussian_error`), and ``m, q, train_loss`` of theory, real and surrogate
-    (``surrogate=False`` skips the surrogate: its columns are NaN).
+    real readout would have on Gaussian features, :func:`gaussian_error`), ``gauss`` (exact
+    test error of the surrogate readout, :func:`gaussian_error`), and ``m, q, train_loss`` of
+    theory, real and surrogate (``surrogate=False`` skips the surrogate: its columns are NaN).
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
