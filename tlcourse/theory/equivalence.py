@@ -1,7 +1,7 @@
 """Gaussian equivalence: the covariances of a frozen feature map on a hidden-manifold task.
 
 Features ``v = phi(h)``, ``h = W x / sqrt(N)``, of inputs ``x = sigma(F^T c / sqrt(D))`` are
-replaced by jointly Gaussian vectors with the same second moments (MODEL.md §5.1):
+replaced by jointly Gaussian vectors with the same second moments:
 
     Omega = E[v v^T]  (K, K),       Phi = E[v c^T]  (K, D),
 

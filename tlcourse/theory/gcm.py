@@ -1,6 +1,6 @@
 """The Gaussian covariate model: replica saddle-point equations and their solver.
 
-Model (MODEL.md §5.2; Loureiro et al. 2021): teacher vectors ``u ~ N(0, Psi)`` in ``R^k``,
+Model (Loureiro et al. 2021): teacher vectors ``u ~ N(0, Psi)`` in ``R^k``,
 student features ``v`` in ``R^p`` jointly Gaussian with ``E[v v^T] = Omega``,
 ``E[v u^T] = Phi``; labels ``y = sign(theta . u / sqrt(k))``; estimator::
 
