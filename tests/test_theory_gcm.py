@@ -55,7 +55,7 @@ def _slow_prox(y, omega, V):
 
 
 def _slow_hats(m, q, V, rho, alpha, gamma):
-    """Hats of the logistic loss by adaptive quadrature over xi (the equations as written in the module docstring)."""
+    """Hats of the logistic loss by adaptive quadrature over xi (the equations as written)."""
     Vstar = rho - m * m / q
 
     def integrand(xi):
