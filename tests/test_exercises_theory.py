@@ -68,6 +68,10 @@ def test_ridge_error_right_and_wrong():
 def test_untouched_stubs_are_not_attempted(small):
     W, task = small
     assert ex.check_kappas(None, None, None).diagnosis == "not_attempted"
+    assert ex.check_kappas(None).diagnosis == "not_attempted"
+    k = tl.kappas("erf")
+    assert ex.check_kappas((k.kappa0, k.kappa1, k.kappa_star))
+    assert ex.check_kappas((k.kappa0, k.kappa1)).diagnosis == "shape"
     assert ex.check_omega(..., W, task).diagnosis == "not_attempted"
     assert ex.check_ridge_error(None, alpha=2.0, lam=0.1).diagnosis == "not_attempted"
     assert ex.check_best_lambda(lambda a, lams: None, W, task).diagnosis == "not_attempted"

@@ -34,13 +34,20 @@ def _real(value, name: str) -> float:
     return float(value)
 
 
-def check_kappas(kappa0: float, kappa1: float, kappa_star: float,
+def check_kappas(kappa0, kappa1: float | None = None, kappa_star: float | None = None,
                  activation: str = "erf") -> Feedback:
     """Check ``(kappa0, kappa1, kappa_star)`` of ``activation`` to ``1e-3`` (quadrature accuracy).
+
+    The three values may also come as one tuple, ``check_kappas(my_kappas(), activation=...)``.
 
     Names the usual slips: ``kappa_star`` squared or without removing ``kappa1^2``, ``kappa1``
     computed as ``E[phi'(xi)]`` with the wrong variance, coefficients in the wrong order.
     """
+    if isinstance(kappa0, tuple | list) and kappa1 is None and kappa_star is None:
+        if len(kappa0) != 3:
+            return Feedback(False, f"return three values (kappa0, kappa1, kappa_star), got "
+                            f"{len(kappa0)}.", "shape")
+        kappa0, kappa1, kappa_star = kappa0
     for v in (kappa0, kappa1, kappa_star):
         if _unattempted(v) is not None:
             return _unattempted(v)
