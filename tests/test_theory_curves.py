@@ -71,7 +71,7 @@ def test_learning_curve_table_and_sizes(task):
     df = learning_curve(W, task, ns=[50, 10, 400], lam=LAM)
     assert list(df["n"]) == [50, 10, 400]
     np.testing.assert_allclose(df["alpha"], df["n"] / N)
-    np.testing.assert_allclose(df["alpha_gcm"], df["n"] / 20)
+    np.testing.assert_allclose(df["samples_per_feature"], df["n"] / 20)
     assert df["converged"].all()
     Omega, Phi = theory.feature_covariances(W, task)
     again = learning_curve(W, task, ns=[50, 10, 400], lam=LAM, covariances=(Omega, Phi))

@@ -21,7 +21,8 @@ from tlcourse.theory.gcm import gcm_iterates, logistic_prox, ridge_isotropic
 @pytest.mark.parametrize("lam", [1e-2, 0.1, 2.0])
 def test_ridge_closed_form_is_the_fixed_point_of_the_solver(alpha, lam):
     p = 50
-    ref = theory.solve_gcm(np.eye(p), np.eye(p), np.ones(p), alpha=alpha, lam=lam, loss="square",
+    ref = theory.solve_gcm(np.eye(p), np.eye(p), np.ones(p), samples_per_feature=alpha,
+                           lam=lam, loss="square",
                            tol=1e-12, max_iter=20_000)
     got = ridge_isotropic(alpha, lam)
     for key in ("m", "q", "V", "test_error"):
@@ -40,14 +41,14 @@ def test_iterates_end_at_the_solver_result():
     rng = np.random.default_rng(0)
     A = rng.standard_normal((30, 30))
     Omega, Phi, theta = A @ A.T / 30 + np.eye(30), rng.standard_normal((30, 10)) / 3, np.ones(10)
-    path, res = gcm_iterates(Omega, Phi, theta, alpha=2.0, lam=0.1)
-    ref = theory.solve_gcm(Omega, Phi, theta, alpha=2.0, lam=0.1)
+    path, res = gcm_iterates(Omega, Phi, theta, samples_per_feature=2.0, lam=0.1)
+    ref = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=2.0, lam=0.1)
     assert path.shape == (res.iterations + 1, 3)
     np.testing.assert_array_equal(path[0], [0.0, 0.1 * ref.rho, 1.0])
     np.testing.assert_array_equal(path[-1], [ref.m, ref.q, ref.V])
     assert res == ref
-    with pytest.raises(ValueError, match="alpha must be"):
-        gcm_iterates(Omega, Phi, theta, alpha=-1.0, lam=0.1)
+    with pytest.raises(ValueError, match="samples_per_feature must be"):
+        gcm_iterates(Omega, Phi, theta, samples_per_feature=-1.0, lam=0.1)
 
 
 def test_m_hat_is_the_teacher_part_of_the_pull_by_monte_carlo():
@@ -56,7 +57,7 @@ def test_m_hat_is_the_teacher_part_of_the_pull_by_monte_carlo():
     rng = np.random.default_rng(1)
     p, k = 40, 20
     Omega, Phi, theta = np.eye(p), np.vstack([np.eye(k), np.zeros((p - k, k))]), np.ones(k)
-    res = theory.solve_gcm(Omega, Phi, theta, alpha=1.5, lam=0.1)
+    res = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=1.5, lam=0.1)
     m, q, V, rho = res.m, res.q, res.V, res.rho
     n = 2_000_000
     nu = math.sqrt(rho) * rng.standard_normal(n)

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from .._checks import RNGLike, as_generator, check_int, check_positive
-from ..data import Task
-from ..networks import features
+from ..data import Task, sample_counts
+from ..featuremap import features
 from ..readout import fit_readout
+from ..stats import error_and_stderr
 from .gcm import solve_gcm
 
 COLUMNS = ["seed", "n", "alpha", "theory", "real", "real_se", "real_as_gauss", "gauss", "theory_m",
@@ -106,13 +107,12 @@ def paired_run(
     W = np.asarray(W, dtype=np.float64)
     K, N = W.shape
     alphas = [check_positive(a, "alphas") for a in np.atleast_1d(alphas)]
-    ns = [int(round(a * N)) for a in alphas]
-    if min(ns) < 1:
-        raise ValueError(f"alphas must give at least one sample (alpha N >= 1), got {alphas}")
+    ns = sample_counts(N, alphas=alphas)
     n_test = check_int(n_test, "n_test", low=1)
     Omega, Phi = covariances
     if theory is None:
-        theory = solve_gcm(Omega, Phi, task.theta, alpha=[n / K for n in ns], lam=lam)
+        theory = solve_gcm(Omega, Phi, task.theta, samples_per_feature=[n / K for n in ns],
+                           lam=lam)
     g_train, g_surr, g_test = as_generator(rng).spawn(3)
     X, y, C = task.sample(max(ns), rng=g_train, return_latent=True)
     real = features(W, X, activation)
@@ -135,10 +135,8 @@ def paired_run(
             if name == "gauss":
                 row["gauss"] = gaussian_error(v, Omega, Phi, task.theta)
             else:
-                wrong = np.where(real_test @ v >= 0, 1.0, -1.0) != y_test
-                row["real"] = float(wrong.mean())
+                row["real"], row["real_se"] = error_and_stderr(real_test @ v, y_test)
                 row["real_as_gauss"] = gaussian_error(v, Omega, Phi, task.theta)
-                row["real_se"] = math.sqrt(row["real"] * (1 - row["real"]) / n_test)
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -165,7 +163,8 @@ def random_features_theory(
     for s in seeds:
         layer = random_layer(s, K, task.N)
         res = solve_gcm(*feature_covariances(layer, task, activation), task.theta,
-                        alpha=[a * task.N / K for a in alphas], lam=lam, loss=loss)
+                        samples_per_feature=[a * task.N / K for a in alphas], lam=lam,
+                        loss=loss)
         rows += [{"seed": s, "alpha": a, "test_error": r.test_error, "m": r.m, "q": r.q,
                   "train_loss": r.train_loss} for a, r in zip(alphas, res, strict=True)]
     return pd.DataFrame(rows)
@@ -195,9 +194,8 @@ def paired_runs(
         if covariances is None:
             covariances = feature_covariances(W, task, activation)
         K = W.shape[0]
-        theory = solve_gcm(*covariances, task.theta,
-                           alpha=[int(round(a * task.N)) / K for a in np.atleast_1d(alphas)],
-                           lam=lam)
+        ratios = [n / K for n in sample_counts(task.N, alphas=np.atleast_1d(alphas))]
+        theory = solve_gcm(*covariances, task.theta, samples_per_feature=ratios, lam=lam)
     frames = []
     for s in seeds:
         g_run = np.random.default_rng(s).spawn(2)[1]
