@@ -65,3 +65,58 @@ def test_ridge_error_right_and_wrong():
     assert ex.check_ridge_error(0.3, 2.0, 0.1).diagnosis == "unknown"
     with pytest.raises(ValueError, match="alpha"):
         ex.check_ridge_error(0.1, 0.0, 0.1)
+
+
+def test_untouched_stubs_are_not_attempted(small):
+    W, task = small
+    assert ex.check_kappas(None, None, None).diagnosis == "not_attempted"
+    assert ex.check_kappas(None).diagnosis == "not_attempted"
+    k = tl.kappas("erf")
+    assert ex.check_kappas((k.kappa0, k.kappa1, k.kappa_star))
+    assert ex.check_kappas((k.kappa0, k.kappa1)).diagnosis == "shape"
+    assert ex.check_omega(..., W, task).diagnosis == "not_attempted"
+    assert ex.check_ridge_error(None, alpha=2.0, lam=0.1).diagnosis == "not_attempted"
+    assert ex.check_best_lambda(lambda a, lams: None, W, task).diagnosis == "not_attempted"
+    assert ex.check_prox(lambda y, w, V: ...).diagnosis == "not_attempted"
+
+
+def test_best_lambda_right_and_wrong(small):
+    W, task = small
+    Omega, Phi = theory.feature_covariances(W, task)
+    K, N = W.shape
+
+    def errors(alpha, lams, scale=N / K):
+        return [theory.solve_gcm(Omega, Phi, task.theta, samples_per_feature=alpha * scale,
+                                 lam=x).test_error
+                for x in lams]
+
+    def best(alpha, lams):
+        return lams[int(np.argmin(errors(alpha, lams)))]
+
+    assert ex.check_best_lambda(best, W, task)
+    worst = ex.check_best_lambda(lambda a, lams: lams[int(np.argmax(errors(a, lams)))], W, task)
+    assert worst.diagnosis == "worst"
+    err = ex.check_best_lambda(lambda a, lams: min(errors(a, lams)), W, task)
+    assert err.diagnosis == "error_not_lambda"
+
+    def raises(alpha, lams):
+        raise RuntimeError("boom")
+
+    fb = ex.check_best_lambda(raises, W, task)
+    assert fb.diagnosis == "raised" and "boom" in fb.message
+
+
+def test_prox_right_and_wrong():
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    def prox(y, omega, V):
+        return brentq(lambda z: z - omega - y * V * expit(-y * z), omega - V - 1, omega + V + 1,
+                      xtol=1e-12)
+
+    assert ex.check_prox(prox)
+    assert ex.check_prox(lambda y, omega, V: 2 * omega - prox(y, omega, V)).diagnosis == \
+        "wrong_sign"
+    assert ex.check_prox(lambda y, omega, V: prox(y, omega, V) - omega).diagnosis == "from_zero"
+    assert ex.check_prox(lambda y, omega, V: omega).diagnosis == "identity"
+    assert not ex.check_prox(lambda y, omega, V: omega + y * V)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tlcourse as tl
-from tlcourse import theory
+from tlcourse import protocols, theory
 from tlcourse.featuremap import features
 
 N_MC = 100_000
@@ -124,3 +124,23 @@ def test_data_without_exact_moments_are_refused_clearly(activation):
     task = tl.make_source(10, 20, activation=activation, rng=0)
     with pytest.raises(ValueError, match="odd activation" if activation == "relu" else "exact"):
         theory.feature_covariances(np.ones((5, 20)), task)
+
+
+def test_covariance_errors_are_debiased_and_their_difference_is_resolved():
+    from tlcourse.theory.equivalence import covariance_errors
+
+    task = tl.make_source(10, 30, rng=0)
+    W = protocols.random_first_layer(6, 30, rng=1)
+    ref, _ = theory.feature_covariances(W, task, method="monte-carlo", n_samples=400_000, rng=5)
+    shift = 0.05 * np.eye(6)
+    out = covariance_errors(W, task, {"ref": ref, "shifted": ref + shift}, n_samples=100_000,
+                            rng=6)
+    norm = np.linalg.norm(ref)
+    expected = np.linalg.norm(shift) / norm
+    assert out["error"]["ref"] < 0.3 * expected  # only the reference's own Monte Carlo noise
+    assert abs(out["error"]["shifted"] - expected) < 0.2 * expected
+    d, se = out["difference"]["ref", "shifted"]
+    assert se > 0 and abs(d + expected**2) < 4 * se + 0.02 * expected**2, (d, se, expected)
+    assert 0 < out["noise"] < 0.01
+    with pytest.raises(ValueError, match="must be \\(K, K\\)"):
+        covariance_errors(W, task, {"bad": np.eye(3)}, n_samples=10, rng=0)

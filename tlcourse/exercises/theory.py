@@ -5,7 +5,11 @@
   exact two-step formula, naming the usual slips (missing ``1/N``, the linearised inputs,
   ``kappa1^2`` instead of the arcsin kernel, forgetting the diagonal);
 - :func:`check_ridge_error`: the test error of ridge regression on isotropic Gaussian covariates,
-  solved by hand from the square-loss saddle-point equations.
+  solved by hand from the square-loss saddle-point equations;
+- :func:`check_best_lambda`: the penalty with the lowest theory test error of transfer learning;
+- :func:`check_prox`: the proximal map of the logistic loss.
+
+Every checker answers "not attempted yet" for an untouched starter stub (``None`` or ``...``).
 """
 
 from __future__ import annotations
@@ -30,14 +34,24 @@ def _real(value, name: str) -> float:
     return float(value)
 
 
-@checker(answers=("kappa0", "kappa1", "kappa_star"))
-def check_kappas(kappa0: float, kappa1: float, kappa_star: float,
+@checker(answers=("kappa0",))
+def check_kappas(kappa0, kappa1: float | None = None, kappa_star: float | None = None,
                  activation: str = "erf") -> Feedback:
     """Check ``(kappa0, kappa1, kappa_star)`` of ``activation`` to ``1e-3`` (quadrature accuracy).
+
+    The three values may also come as one tuple, ``check_kappas(my_kappas(), activation=...)``.
 
     Names the usual slips: ``kappa_star`` squared or without removing ``kappa1^2``, ``kappa1``
     computed as ``E[phi'(xi)]`` with the wrong variance, coefficients in the wrong order.
     """
+    if isinstance(kappa0, tuple | list) and kappa1 is None and kappa_star is None:
+        if len(kappa0) != 3:
+            return Feedback(False, f"return three values (kappa0, kappa1, kappa_star), got "
+                            f"{len(kappa0)}.", "shape")
+        kappa0, kappa1, kappa_star = kappa0
+    for v in (kappa0, kappa1, kappa_star):
+        if _unattempted(v) is not None:
+            return _unattempted(v)
     values = [_real(v, n) for v, n in ((kappa0, "kappa0"), (kappa1, "kappa1"),
                                        (kappa_star, "kappa_star"))]
     check_choice(activation, "activation", activations.ACTIVATIONS)
@@ -79,6 +93,8 @@ def check_omega(Omega, W, task: Task) -> Feedback:
     in ``Sigma_h``, linearised inputs, the linearised feature kernel ``kappa1^2 Sigma_h``, and a
     diagonal left out of the arcsin law.
     """
+    if _unattempted(Omega) is not None:
+        return _unattempted(Omega)
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     W = np.asarray(W, dtype=np.float64)
@@ -136,6 +152,8 @@ def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
     ``1e-4``. Names an error returned in percent or as ``1 - error``, and the logistic loss's
     error in place of the square loss's.
     """
+    if _unattempted(value) is not None:
+        return _unattempted(value)
     value = _real(value, "value")
     alpha = check_positive(alpha, "alpha")
     lam = check_positive(lam, "lam")
@@ -162,3 +180,137 @@ def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
         return found
     return Feedback(False, f"{value:.4f} differs from the reference {ref:.4f}; check the fixed "
                     "point (m, q, V) and the formula arccos(m / sqrt(rho q)) / pi.", "unknown")
+
+
+# ---------------------------------------------------------------- replica chapter: more checkers
+
+_NOT_ATTEMPTED = "not attempted yet: fill in the function body (it returned {!r})."
+
+
+def _unattempted(value) -> Feedback | None:
+    """The "not attempted yet" feedback for an untouched starter stub (``None`` or ``...``)."""
+    if value is None or value is Ellipsis:
+        return Feedback(False, _NOT_ATTEMPTED.format(value), "not_attempted")
+    return None
+
+
+def _call(student, *args):
+    """``(value, None)`` from calling the student's function, or ``(None, Feedback)``."""
+    try:
+        value = student(*args)
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        return None, Feedback(False, f"your function raised {type(exc).__name__}: {exc}",
+                              "raised")
+    found = _unattempted(value)
+    return (None, found) if found is not None else (value, None)
+
+
+LAMBDA_GRID = tuple(float(x) for x in np.geomspace(1e-3, 1e3, 13))
+
+
+@checker
+def check_best_lambda(best_lambda, W, task: Task, lams=LAMBDA_GRID) -> Feedback:
+    """Check ``best_lambda(alpha, lams)``: the penalty of ``lams`` with the lowest theory error.
+
+    The reference solves the Gaussian covariate model for the readout on the frozen layer ``W``
+    (K, N) on ``task`` (``solve_gcm`` at ``n / K`` with ``n = alpha N``, logistic loss) at
+    ``alpha = 1`` and ``alpha = 8``. Names the worst penalty returned instead of the best, a test
+    error returned instead of a penalty, and ``alpha`` passed to the solver as ``n / N`` when
+    ``K != N``. An untouched stub gets "not attempted yet"; an exception is reported.
+    """
+    if not callable(best_lambda):
+        found = _unattempted(best_lambda)
+        if found is not None:
+            return found
+        raise TypeError(f"best_lambda must be a function (alpha, lams) -> lam, got "
+                        f"{type(best_lambda).__name__}")
+    W = np.asarray(W, dtype=np.float64)
+    K, N = W.shape
+    lams = [check_positive(x, "lams") for x in lams]
+    Omega, Phi = feature_covariances(W, task)
+    messages = []
+    for alpha in (1.0, 8.0):
+        errors = [solve_gcm(Omega, Phi, task.theta, samples_per_feature=alpha * N / K,
+                            lam=x).test_error
+                  for x in lams]
+        best = lams[int(np.argmin(errors))]
+        value, fb = _call(best_lambda, alpha, list(lams))
+        if fb is not None:
+            return fb
+        value = _real(value, "best_lambda(alpha, lams)")
+        if math.isclose(value, best, rel_tol=1e-9):
+            messages.append(f"alpha = {alpha:g}: lam = {best:.3g} (theory error "
+                            f"{min(errors):.4f})")
+            continue
+        wrong = [(lams[int(np.argmax(errors))], "worst",
+                  "this is the penalty with the *largest* error: take the argmin."),
+                 (min(errors), "error_not_lambda",
+                  "this is the smallest test error; return the penalty that achieves it.")]
+        if K != N:
+            alt = [solve_gcm(Omega, Phi, task.theta, samples_per_feature=alpha,
+                             lam=x).test_error
+                   for x in lams]
+            wrong.append((lams[int(np.argmin(alt))], "alpha_not_rescaled",
+                          "the solver's ratio is samples per feature, n / K = alpha N / K."))
+        found = first_mistake(wrong, lambda t, v=value: math.isclose(v, t, rel_tol=1e-9),
+                              is_reference=lambda t, b=best: math.isclose(t, b, rel_tol=1e-9),
+                              prefix=f"alpha = {alpha:g}: ")
+        if found is not None:
+            return found
+        return Feedback(False, f"alpha = {alpha:g}: expected lam = {best:.3g}, got {value:.3g}.",
+                        "unknown")
+    return Feedback(True, "; ".join(messages) + ".", "correct")
+
+
+@checker
+def check_prox(prox) -> Feedback:
+    """Check ``prox(y, omega, V)``: the proximal map of the logistic loss, to ``1e-6``.
+
+    ``eta = argmin_z (z - omega)^2 / (2 V) + log(1 + exp(-y z))``, evaluated on a grid of
+    ``y = +-1``, ``omega`` in [-6, 6] and ``V`` in {0.1, 1, 10}. Names a step of the wrong sign
+    (``omega - y V s``), the step taken from ``0`` instead of ``omega``, and ``omega`` returned
+    unchanged. An untouched stub gets "not attempted yet"; an exception is reported.
+    """
+    from ..theory import logistic_prox
+
+    if not callable(prox):
+        found = _unattempted(prox)
+        if found is not None:
+            return found
+        raise TypeError(f"prox must be a function (y, omega, V) -> eta, got {type(prox).__name__}")
+    worst, cases = 0.0, []
+    for y in (-1.0, 1.0):
+        for V in (0.1, 1.0, 10.0):
+            for omega in np.linspace(-6, 6, 13):
+                value, fb = _call(prox, y, float(omega), V)
+                if fb is not None:
+                    return fb
+                s = float(logistic_prox(np.array(y * omega), V))
+                cases.append((y, omega, V, _real(value, "prox(y, omega, V)"), s))
+    for y, omega, V, value, s in cases:
+        worst = max(worst, abs(value - (omega + y * V * s)))
+    if worst <= 1e-6:
+        return Feedback(True, f"eta matches on {len(cases)} points (y = +-1, three V).",
+                        "correct")
+
+    def all_match(kind):
+        return all(abs(val - _prox_variant(kind, y, om, V, s)) <= 1e-6
+                   for y, om, V, val, s in cases)
+
+    found = first_mistake(
+        [("minus", "wrong_sign", "the step has the wrong sign: the loss pulls the field towards "
+          "the label, eta = omega + y V s with s in [0, 1]."),
+         ("from_zero", "from_zero", "the step starts from omega: eta = omega + y V s, not y V s."),
+         ("identity", "identity", "you returned omega itself: the loss must move it.")],
+        all_match)
+    if found is not None:
+        return found
+    return Feedback(False, f"largest deviation {worst:.3g} from the proximal map.", "unknown")
+
+
+def _prox_variant(kind: str, y: float, omega: float, V: float, s: float) -> float:
+    if kind == "minus":
+        return omega - y * V * s
+    if kind == "from_zero":
+        return y * V * s
+    return omega

@@ -3,21 +3,39 @@
 - :mod:`~tlcourse.theory.equivalence`: Gaussian equivalence, the covariances ``Omega``, ``Phi``
   of a frozen feature map on a task (analytic or Monte Carlo);
 - :mod:`~tlcourse.theory.gcm`: the replica saddle-point equations and their solver;
-- :mod:`~tlcourse.theory.curves`: theory learning curves of a frozen first layer (TL, RF).
+- :mod:`~tlcourse.theory.curves`: theory learning curves of a frozen first layer (TL, RF);
+- :mod:`~tlcourse.theory.finite_size`: theory against simulation at finite size, paired, with the
+  Gaussian surrogate of real features and the exact test error of a readout on Gaussian features.
 """
 
 from ..activations import kappas
+from . import finite_size
 from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
-from .gcm import GCMConvergenceWarning, GCMResult, logistic_prox, solve_gcm
+from .finite_size import gaussian_error, paired_runs, random_features_theory, readout_overlaps
+from .gcm import (
+    GCMConvergenceWarning,
+    GCMResult,
+    gcm_iterates,
+    logistic_prox,
+    ridge_isotropic,
+    solve_gcm,
+)
 
 __all__ = [
     "GCMConvergenceWarning",
     "GCMResult",
     "feature_covariances",
+    "finite_size",
+    "gaussian_error",
+    "gcm_iterates",
     "input_moments",
     "kappas",
     "learning_curve",
     "logistic_prox",
+    "paired_runs",
+    "random_features_theory",
+    "readout_overlaps",
+    "ridge_isotropic",
     "solve_gcm",
 ]

@@ -165,3 +165,63 @@ def _monte_carlo(W, task, activation, n_samples, batch_size, rng) -> tuple[np.nd
         Phi += g.T @ C
     Omega /= n_samples
     return 0.5 * (Omega + Omega.T), Phi / n_samples
+
+
+def covariance_errors(
+    W, task: Task, candidates: dict, *, n_samples: int, rng: RNGLike, activation: str = "erf",
+    batch_size: int = 4096,
+) -> dict:
+    """Relative Frobenius errors of candidate ``Omega`` matrices (K, K) against Monte Carlo.
+
+    ``candidates`` maps names to ``Omega`` candidates (for instance the exact-input and the
+    linearised-input routes of :func:`feature_covariances`). With ``Omega_mc`` the average of
+    ``g g^T`` over ``n_samples`` fresh samples, ``|A - Omega|^2`` is estimated without the bias of
+    the Monte Carlo noise: ``|A - Omega_mc|^2`` minus the noise ``|Omega_mc - Omega|^2``, itself
+    estimated from two independent halves (``|Omega_1 - Omega_2|^2 / 4``). For two candidates
+    ``A, B`` the difference ``|A - Omega|^2 - |B - Omega|^2 = |A|^2 - |B|^2 - 2 <A - B, Omega_mc>``
+    is linear in the samples, so its standard error is exact: ``2 sd(g^T (A - B) g) / sqrt(n)``.
+
+    Returns ``{"error": {name: relative error}, "noise": relative Monte Carlo noise of
+    Omega_mc, "difference": {(a, b): (difference of squared relative errors, its standard
+    error)}}``, all relative to ``|Omega_mc|^2`` (squared) or ``|Omega_mc|`` (errors).
+    """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    W = _check_W(W, task)
+    n_samples = check_int(n_samples, "n_samples", low=4)
+    names = list(candidates)
+    mats = [np.asarray(candidates[k], dtype=np.float64) for k in names]
+    K = W.shape[0]
+    for name, A in zip(names, mats, strict=True):
+        if A.shape != (K, K):
+            raise ValueError(f"candidate {name!r} must be (K, K) = ({K}, {K}), got {A.shape}")
+    gen = as_generator(rng)
+    halves = [np.zeros((K, K)), np.zeros((K, K))]
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    s1 = np.zeros(len(pairs))
+    s2 = np.zeros(len(pairs))
+    done = 0
+    for b, start in enumerate(range(0, n_samples, batch_size)):
+        size = min(batch_size, n_samples - start)
+        C = gen.standard_normal((size, task.D))
+        g = features(W, task.inputs(C), activation)
+        halves[b % 2] += g.T @ g
+        for p, (i, j) in enumerate(pairs):
+            t = np.einsum("nk,kl,nl->n", g, mats[i] - mats[j], g)
+            s1[p] += t.sum()
+            s2[p] += (t**2).sum()
+        done += size
+    n_half = [sum(min(batch_size, n_samples - s) for s in range(0, n_samples, batch_size)
+                  [h::2]) for h in (0, 1)]
+    O_mc = (halves[0] + halves[1]) / n_samples
+    noise2 = np.sum((halves[0] / n_half[0] - halves[1] / n_half[1]) ** 2) / 4
+    norm2 = np.sum(O_mc**2)
+    error = {k: math.sqrt(max(np.sum((A - O_mc) ** 2) - noise2, 0.0) / norm2)
+             for k, A in zip(names, mats, strict=True)}
+    difference = {}
+    for p, (i, j) in enumerate(pairs):
+        mean = s1[p] / done
+        sd = math.sqrt(max(s2[p] / done - mean**2, 0.0))
+        d = np.sum(mats[i] ** 2) - np.sum(mats[j] ** 2) - 2 * mean
+        difference[names[i], names[j]] = (d / norm2, 2 * sd / math.sqrt(done) / norm2)
+    return {"error": error, "noise": math.sqrt(noise2 / norm2), "difference": difference}

@@ -215,8 +215,11 @@ def _hats(loss, m, q, V, spec: _Spectrum, a: float, quad: _Quadrature):
 # ---------------------------------------------------------------- solver
 
 
-def _solve_one(spec, a, lam, loss, start, quad, damping, tol, max_iter) -> GCMResult:
+def _solve_one(spec, a, lam, loss, start, quad, damping, tol, max_iter,
+               trace: list | None = None) -> GCMResult:
     m, q, V = start
+    if trace is not None:
+        trace.append((m, q, V))
     residual = math.inf
     hats = (math.nan,) * 4
     for it in range(1, max_iter + 1):
@@ -234,6 +237,8 @@ def _solve_one(spec, a, lam, loss, start, quad, damping, tol, max_iter) -> GCMRe
         m = damping * m + (1 - damping) * m_new
         q = damping * q + (1 - damping) * q_new
         V = damping * V + (1 - damping) * V_new
+        if trace is not None:
+            trace.append((m, q, V))
         if residual < tol:
             break
     converged = residual < tol
@@ -333,3 +338,58 @@ def solve_gcm(
         results.append(res)
         start = (res.m, res.q, res.V)
     return results[0] if scalar else results
+
+
+# ---------------------------------------------------------------- iterates and the ridge case
+
+
+def gcm_iterates(
+    Omega, Phi, theta, samples_per_feature: float, lam: float, loss: str = "logistic", Psi=None, *,
+    damping: float = 0.0, tol: float = 1e-9, max_iter: int = 5000,
+) -> tuple[np.ndarray, GCMResult]:
+    """The path of the saddle-point iteration of :func:`solve_gcm` at one ``samples_per_feature``.
+
+    Same iteration and arguments as :func:`solve_gcm` (a scalar ``samples_per_feature`` only).
+    Returns ``(path, result)``: ``path`` of shape (iterations + 1, 3) holds ``(m, q, V)`` from the
+    uninformed start to the last iterate, ``result`` is the :class:`GCMResult`.
+    """
+    check_choice(loss, "loss", LOSSES)
+    lam = check_positive(lam, "lam")
+    a = check_positive(samples_per_feature, "samples_per_feature")
+    if not (isinstance(damping, numbers.Real) and 0.0 <= damping < 1.0):
+        raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
+    spec = spectrum(Omega, Phi, theta, Psi)
+    quad = _quadrature(48, 32)
+    trace: list = []
+    res = _solve_one(spec, a, lam, loss, (0.0, 0.1 * spec.rho, 1.0), quad, damping,
+                     check_positive(tol, "tol"), check_int(max_iter, "max_iter", low=1), trace)
+    return np.array(trace), res
+
+
+def ridge_isotropic(samples_per_feature: float, lam: float, rho: float = 1.0) -> dict:
+    """Closed-form fixed point of the square loss on isotropic covariates (``Omega = Phi = I``).
+
+    Features equal to the teacher's inputs (``gamma = 1``), a sign teacher of norm ``rho``,
+    ``a = n / p`` samples per feature (``samples_per_feature``), penalty ``lam > 0``. The
+    square-loss hats ``V_hat = a/(1+V)``, ``m_hat = a L/(1+V)``, ``q_hat = a (1+q-2mL)/(1+V)^2``
+    with ``L = sqrt(2/(pi rho))`` and the prior ``V = 1/(lam+V_hat)``, ``m = rho V m_hat``,
+    ``q = V^2 (q_hat + rho m_hat^2)`` give
+
+    - ``lam V^2 + (lam + a - 1) V - 1 = 0`` (its positive root),
+    - ``m = a rho L V / (1 + V)``,
+    - ``q (1 - a V^2/(1+V)^2) = V^2 (a (1 - 2 m L)/(1+V)^2 + rho m_hat^2)``.
+
+    Returns a dict with ``m, q, V, test_error = arccos(m / sqrt(rho q)) / pi``.
+    """
+    a = check_positive(samples_per_feature, "samples_per_feature")
+    lam = check_positive(lam, "lam")
+    rho = check_positive(rho, "rho")
+    b = lam + a - 1.0
+    V = 2.0 / (b + math.sqrt(b * b + 4.0 * lam))  # positive root, written without cancellation
+    L = math.sqrt(2.0 / (math.pi * rho))
+    m_hat = a * L / (1.0 + V)
+    m = rho * V * m_hat
+    q = V**2 * (a * (1.0 - 2.0 * m * L) / (1.0 + V) ** 2 + rho * m_hat**2) / (
+        1.0 - a * V**2 / (1.0 + V) ** 2)
+    cos = min(m / math.sqrt(rho * q), 1.0)
+    return {"m": m, "q": q, "V": V, "test_error": math.acos(cos) / math.pi}
