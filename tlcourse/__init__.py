@@ -10,7 +10,8 @@ The modules follow the book:
 - :mod:`tlcourse.networks`, :mod:`tlcourse.protocols`, :mod:`tlcourse.curves`: two-layer
   networks, the transfer protocols and learning curves (part II);
 - :mod:`tlcourse.theory`: Gaussian equivalence and the replica formula (part III);
-- :mod:`tlcourse.phenomena`, :mod:`tlcourse.realdata`: analysis of the phenomena, real data;
+- :mod:`tlcourse.phenomena`, :mod:`tlcourse.comparisons`, :mod:`tlcourse.realdata`: analysis of the
+  phenomena (crossovers, gain maps, paired differences of learning curves), real data;
 - :mod:`tlcourse.widgets`, :mod:`tlcourse.exercises`: explorers and exercise checkers.
 
 These load on first use (``tl.theory``, ``tl.networks`` ...), so ``import tlcourse`` stays light.
@@ -45,8 +46,8 @@ __version__ = "0.1.0"
 plotting.set_style()
 
 # modules that import PyTorch or build on it load on first use: ``tl.networks``, ``tl.theory``...
-_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "widgets",
-         "exercises")
+_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "comparisons",
+         "widgets", "exercises")
 
 
 def __getattr__(name: str):
