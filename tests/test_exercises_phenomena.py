@@ -39,11 +39,11 @@ def test_check_crossover_without_crossing_gives_feedback():
     never = np.abs(DIFF) + 0.01
     fb = ex.check_crossover(1.0, ALPHA, never)
     assert not fb and fb.diagnosis == "no_crossing" and "stays > 0" in str(fb)
-    assert ex.check_crossover(None, ALPHA, never).diagnosis == "correct"
+    assert ex.check_crossover(float("nan"), ALPHA, never).diagnosis == "correct"
     below = -np.abs(DIFF)
     fb = ex.check_crossover(2.0, ALPHA, below)
     assert not fb and "already <= 0" in str(fb)
-    assert ex.check_crossover(None, ALPHA, DIFF).diagnosis == "missed_crossing"
+    assert ex.check_crossover(np.nan, ALPHA, DIFF).diagnosis == "missed_crossing"
     assert ex.check_crossover("3", ALPHA, DIFF).diagnosis == "type"
     with pytest.raises(TypeError, match="alpha and diff"):
         ex.check_crossover(3.0)
@@ -52,7 +52,7 @@ def test_check_crossover_without_crossing_gives_feedback():
 def right_crossing(alpha, diff):
     down = np.flatnonzero((diff[:-1] > 0) & (diff[1:] <= 0))
     if down.size == 0:
-        return None
+        return np.nan
     i = down[0]
     t = diff[i] / (diff[i] - diff[i + 1])
     return float(np.exp(np.log(alpha[i]) + t * np.log(alpha[i + 1] / alpha[i])))
@@ -69,7 +69,8 @@ def test_check_crossover_runs_a_function():
     assert ex.check_crossover(linear).diagnosis == "linear_alpha"
 
     def extrapolates(alpha, diff):
-        return right_crossing(alpha, diff) or float(alpha[-1] * 2)
+        c = right_crossing(alpha, diff)
+        return float(alpha[-1] * 2) if np.isnan(c) else c
 
     fb = ex.check_crossover(extrapolates)
     assert not fb and fb.diagnosis == "no_crossing"
@@ -78,7 +79,7 @@ def test_check_crossover_runs_a_function():
         raise IndexError("index 7 is out of bounds")
 
     fb = ex.check_crossover(broken)
-    assert not fb and fb.diagnosis == "error" and "IndexError" in str(fb)
+    assert not fb and fb.diagnosis == "raised" and "IndexError" in str(fb)
 
 
 def test_checkers_on_untouched_stubs_say_not_attempted():
@@ -86,7 +87,8 @@ def test_checkers_on_untouched_stubs_say_not_attempted():
         """Returns None, like a starter stub whose body is `...`."""
 
     W = np.eye(3)
-    for fb in (ex.check_crossover(..., ALPHA, DIFF), ex.check_crossover(lambda a, d: ...),
+    for fb in (ex.check_crossover(..., ALPHA, DIFF), ex.check_crossover(None, ALPHA, DIFF),
+               ex.check_crossover(lambda a, d: ...), ex.check_crossover(stub),
                ex.check_effective_rank(None, W), ex.check_effective_rank(stub, W),
                ex.check_equal_overlap_addition(None, 60, 20),
                ex.check_feature_overlap(stub), ex.check_feature_overlap(...)):
@@ -109,7 +111,7 @@ def test_check_effective_rank_runs_a_function(W):
     fb = ex.check_effective_rank(lambda w: np.linalg.matrix_rank(w), W)
     assert fb.diagnosis == "matrix_rank"
     fb = ex.check_effective_rank(lambda w: w.nonexistent, W)
-    assert fb.diagnosis == "error" and "AttributeError" in str(fb)
+    assert fb.diagnosis == "raised" and "AttributeError" in str(fb)
 
 
 def test_check_effective_rank_names_mistakes(W):
@@ -150,7 +152,7 @@ def test_check_feature_overlap():
         "changed_fraction": lambda k, v: v,
         "unknown": lambda k, v: 0.5,
         "type": lambda k, v: "high",
-        "error": lambda k, v: {}[k],
+        "raised": lambda k, v: {}[k],
     }
     for tag, fn in cases.items():
         fb = ex.check_feature_overlap(fn)

@@ -86,7 +86,7 @@ def test_uncorrelated_grouping():
     assert "-1.00" in str(ex.check_uncorrelated_grouping(range(5, 10)))
     assert "swapped" in str(ex.check_uncorrelated_grouping(range(5, 10)))
     fb = ex.check_uncorrelated_grouping(lambda: 1 / 0)
-    assert fb.diagnosis == "error" and "ZeroDivisionError" in str(fb)
+    assert fb.diagnosis == "raised" and "ZeroDivisionError" in str(fb)
 
 
 def test_realdata_checkers_on_untouched_stubs():
@@ -104,4 +104,4 @@ def test_standardiser_reports_the_students_exception():
         return (images - source.mean(0)) / source.std(axis=2)
 
     fb = ex.check_standardiser(broken)
-    assert not fb and fb.diagnosis == "error" and "AxisError" in str(fb)
+    assert not fb and fb.diagnosis == "raised" and "AxisError" in str(fb)

@@ -26,7 +26,8 @@ from . import Feedback, first_mistake
 _REL_TOL = 1e-3  # exact answers (interpolation, closed forms) must be this close, relatively
 
 
-NOT_ATTEMPTED = Feedback(False, "not attempted yet: replace the ... by your code.", "not_attempted")
+_NOT_ATTEMPTED = Feedback(False, "not attempted yet: replace the ... by your code and run the "
+                          "cell again.", "not_attempted")
 
 
 def _untouched(value) -> bool:
@@ -34,7 +35,7 @@ def _untouched(value) -> bool:
 
 
 def _raised(err: Exception) -> Feedback:
-    return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "error")
+    return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
 
 
 def _real(value, name: str) -> float:
@@ -60,10 +61,11 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
     """Check the crossing ``alpha*`` of a curve difference ``diff`` (e.g. ``eps_2L - eps_TL``).
 
     ``value``: a number (then ``alpha`` and ``diff`` are the grid and the difference it was
-    computed from; ``None`` if the student says the curves do not cross) or a function
+    computed from; ``nan`` if the student says the curves do not cross) or a function
     ``crossing(alpha, diff)`` returning such a number, which is run on fixed test cases (a
     geometric grid, a difference that touches zero, one that starts below zero, one that never
-    crosses) and on ``(alpha, diff)`` if given.
+    crosses) and on ``(alpha, diff)`` if given. ``None`` or ``...`` (an untouched stub) is "not
+    attempted yet".
 
     The reference is the first point where ``diff`` goes from > 0 to <= 0, interpolated linearly
     in ``log alpha`` between the two bracketing points (as :func:`tlcourse.phenomena.crossover`).
@@ -79,8 +81,8 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
                 answer = value(a.copy(), d.copy())
             except Exception as err:  # the student's code: report, do not crash
                 return _raised(err)
-            if answer is Ellipsis:
-                return NOT_ATTEMPTED
+            if _untouched(answer):
+                return _NOT_ATTEMPTED
             fb = _check_crossing_value(answer, a, d)
             if not fb:
                 return Feedback(False, f"on alpha = {a.tolist()}, diff = {d.tolist()}: "
@@ -88,8 +90,8 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
         return Feedback(True, f"your function finds the crossing in all {len(cases)} test "
                         "cases (including one that starts below zero and one that never "
                         "crosses).", "correct")
-    if value is Ellipsis:
-        return NOT_ATTEMPTED
+    if _untouched(value):
+        return _NOT_ATTEMPTED
     if alpha is None or diff is None:
         raise TypeError("with a number as value, give alpha and diff too")
     return _check_crossing_value(value, np.asarray(alpha, dtype=float),
@@ -98,21 +100,21 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
 
 def _check_crossing_value(value, alpha: np.ndarray, diff: np.ndarray) -> Feedback:
     ref = phenomena.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).alpha
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return Feedback(False, f"the crossing must be a number (nan for no crossing), got "
+                        f"{value!r}.", "type")
+    value = float(value)
     if ref is None:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        if math.isnan(value):
             return Feedback(True, "no crossing on this grid: right.", "correct")
         starts_below = diff[0] <= 0
         why = ("diff is already <= 0 at the first grid point: there is no change from > 0 to "
                "<= 0" if starts_below else "diff stays > 0 over the whole grid")
-        return Feedback(False, f"{why}, so there is no crossing to report (return None); "
+        return Feedback(False, f"{why}, so there is no crossing to report (return nan); "
                         "do not extrapolate beyond the grid.", "no_crossing")
-    if value is None:
+    if math.isnan(value):
         return Feedback(False, f"diff does go from > 0 to <= 0 on this grid (near alpha = "
                         f"{ref:.3g}): interpolate the crossing.", "missed_crossing")
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        return Feedback(False, f"the crossing must be a number (or None), got {value!r}.",
-                        "type")
-    value = float(value)
     if _close(value, ref):
         return Feedback(True, f"alpha* = {value:.4g} (reference {ref:.4g}).", "correct")
     i = int(np.argmax((diff[:-1] > 0) & (diff[1:] <= 0)))
@@ -154,7 +156,7 @@ def check_effective_rank(value, W) -> Feedback:
         except Exception as err:  # the student's code: report, do not crash
             return _raised(err)
     if _untouched(value):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     value = _real(value, "value")
     ref = phenomena.effective_rank(W)
     if _close(value, ref):
@@ -190,7 +192,7 @@ def check_equal_overlap_addition(added, D: int, removed: int) -> Feedback:
     D = check_int(D, "D", low=2)
     removed = check_int(removed, "removed", low=1, high=D)
     if _untouched(added):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     added = _real(added, "added")
     ref = D * removed / (D - removed)
     if abs(added - ref) <= 0.5:
@@ -229,7 +231,7 @@ def check_feature_overlap(expected_overlap) -> Feedback:
     """
     if not callable(expected_overlap):
         if _untouched(expected_overlap):
-            return NOT_ATTEMPTED
+            return _NOT_ATTEMPTED
         raise TypeError(f"expected_overlap must be a function (knob, value) -> overlap, got "
                         f"{expected_overlap!r}")
     refs = {"feature_substitution": lambda v: 1.0 - v,
@@ -258,7 +260,7 @@ def check_feature_overlap(expected_overlap) -> Feedback:
             except Exception as err:  # the student's code: report, do not crash
                 return _raised(err)
             if _untouched(answer):
-                return NOT_ATTEMPTED
+                return _NOT_ATTEMPTED
             if not isinstance(answer, numbers.Real) or isinstance(answer, bool):
                 return Feedback(False, f"expected_overlap({knob!r}, {v}) returned {answer!r}, "
                                 "not a number.", "type")
@@ -279,5 +281,5 @@ def check_feature_overlap(expected_overlap) -> Feedback:
                     "correct")
 
 
-__all__ = ["NOT_ATTEMPTED", "check_crossover", "check_effective_rank",
+__all__ = ["check_crossover", "check_effective_rank",
            "check_equal_overlap_addition", "check_feature_overlap"]

@@ -28,7 +28,8 @@ from . import Feedback, first_mistake
 _TOL = 1e-6  # relative tolerance of an exact computation
 
 
-NOT_ATTEMPTED = Feedback(False, "not attempted yet: replace the ... by your code.", "not_attempted")
+_NOT_ATTEMPTED = Feedback(False, "not attempted yet: replace the ... by your code and run the "
+                          "cell again.", "not_attempted")
 
 
 def _untouched(value) -> bool:
@@ -53,9 +54,9 @@ def check_standard_error(value, error: float, n_test: int) -> Feedback:
     division by ``n_test`` instead of its square root, a percentage, ``sqrt(error / n_test)``.
     """
     if _untouched(value):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     value = _real(value, "value")
-    error = _real(error, "error")
+    error = _real(error, "raised")
     if not 0 <= error <= 1:
         raise ValueError(f"error must lie in [0, 1], got {error}")
     n_test = check_int(n_test, "n_test", low=2)
@@ -106,7 +107,7 @@ def check_standardiser(standardise) -> Feedback:
     the standard deviation of all pixels pooled, a transposed output.
     """
     if _untouched(standardise):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     if not callable(standardise):
         raise TypeError(f"standardise must be a function, got {type(standardise).__name__}")
     source, other = _fixed_images(0)
@@ -114,9 +115,9 @@ def check_standardiser(standardise) -> Feedback:
     try:
         out = standardise(source.copy(), other.copy())
     except Exception as err:  # the student's code: report, do not crash the checker
-        return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "error")
+        return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
     if _untouched(out):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     try:
         out = np.asarray(out, dtype=np.float64)
     except (TypeError, ValueError):
@@ -162,7 +163,7 @@ def check_label_correlation(value, positive_a, positive_b, classes=range(10)) ->
     product of the labels without centring, the absolute value.
     """
     if _untouched(value):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     value = _real(value, "value")
     ref = realdata.label_correlation(positive_a, positive_b, classes)
     if abs(value - ref) <= 1e-6:
@@ -202,9 +203,9 @@ def check_uncorrelated_grouping(positive, target=range(5), classes=range(10)) ->
         try:
             positive = positive()
         except Exception as err:  # the student's code: report, do not crash the checker
-            return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "error")
+            return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
     if _untouched(positive):
-        return NOT_ATTEMPTED
+        return _NOT_ATTEMPTED
     classes = np.unique(np.asarray(list(classes)))
     if isinstance(positive, str | bytes) or not hasattr(positive, "__iter__"):
         return Feedback(False, f"give the grouping as a collection of classes, e.g. [0, 5], "
