@@ -51,7 +51,7 @@ def chapter_exercise_labels() -> dict[str, str]:
     labels = {}
     for name in re.findall(r"file:\s*book/(\w+)", toc) + re.findall(r"root:\s*book/(\w+)", toc):
         text = (ROOT / "book" / f"{name}.md").read_text(encoding="utf-8")
-        for label in re.findall(r"```\{exercise\}[^\n]*\n:label: ([\w-]+)", text):
+        for label in re.findall(r"```\{exercise(?:-start)?\}[^\n]*\n:label: ([\w-]+)", text):
             labels[label] = name
     return labels
 
