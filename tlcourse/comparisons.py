@@ -3,7 +3,7 @@
 - :func:`paired_differences`: the difference of two protocols' test errors, paired seed by seed,
   at each size, with its standard error;
 - :func:`crossover_table`: where such a difference changes sign
-  (:func:`tlcourse.phenomena.crossover`) for each group of a table, with a status that says what
+  (:func:`tlcourse.stats.crossover`) for each group of a table, with a status that says what
   the data resolve;
 - :func:`theory_gaps`: simulation minus theory at the simulated sizes;
 - :func:`separability`: per size, the fraction of seeds whose training set the readout fits
@@ -11,7 +11,7 @@
 - :func:`flat_and_steep`: the stretches of a theory curve that are flatter or steeper than a
   given slope per e-fold of ``alpha``;
 - :func:`real_differences`, :func:`real_gains`: named paired differences and transfer gains of a
-  real-data table (:func:`tlcourse.realdata.real_learning_curves`).
+  real-data table (:func:`tlcourse.realdata.curves.real_learning_curves`).
 
 Conventions: a learning-curve table is one of :func:`tlcourse.curves.learning_curves` (columns
 ``protocol``, the size ``x`` (``alpha`` or ``n``), ``seed``, ``test_error``, ``stderr``, and
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import stats
 from ._checks import RNGLike, check_array, check_fraction, check_positive
-from .phenomena import crossover
 
 _NEEDED = ("protocol", "seed", "test_error", "stderr")
 
@@ -43,22 +43,16 @@ def _check_table(df, x: str, by: Sequence[str]) -> pd.DataFrame:
 
 
 def _paired(rows_a: pd.DataFrame, rows_b: pd.DataFrame) -> tuple[float, float, int]:
-    """Mean of ``a - b`` over the seeds both have, its standard error, and the number of seeds.
-
-    The standard error is the larger of the spread across seeds, ``std / sqrt(S)``, and the
-    held-out bound ``sqrt(mean(se_a^2 + se_b^2) / S)``: a few seeds can underestimate the spread,
-    the size of the test set cannot.
-    """
+    """Mean of ``a - b`` over the seeds both have, its standard error, and the number of seeds
+    (:func:`tlcourse.stats.paired_difference`; ``(nan, nan, S)`` with fewer than two seeds)."""
     a = rows_a.groupby("seed")[["test_error", "stderr"]].mean()
     b = rows_b.groupby("seed")[["test_error", "stderr"]].mean()
     seeds = a.index.intersection(b.index)
-    if seeds.empty:
-        return np.nan, np.nan, 0
-    d = a.loc[seeds, "test_error"] - b.loc[seeds, "test_error"]
-    S = len(seeds)
-    held_out = np.sqrt((a.loc[seeds, "stderr"] ** 2 + b.loc[seeds, "stderr"] ** 2).mean() / S)
-    spread = d.std(ddof=1) / np.sqrt(S) if S > 1 else 0.0
-    return float(d.mean()), float(max(spread, held_out)), S
+    if len(seeds) < 2:
+        return np.nan, np.nan, len(seeds)
+    a, b = a.loc[seeds], b.loc[seeds]
+    d, se = stats.paired_difference(a["test_error"], b["test_error"], a["stderr"], b["stderr"])
+    return d, se, len(seeds)
 
 
 def paired_differences(df, a: str, b: str, *, x: str = "alpha", by: Sequence[str] = ()
@@ -67,8 +61,9 @@ def paired_differences(df, a: str, b: str, *, x: str = "alpha", by: Sequence[str
 
     ``a``, ``b``: protocol names in ``df["protocol"]``. For one seed, both protocols of
     :func:`tlcourse.curves.learning_curves` see the same target training and test samples, so the
-    difference is taken seed by seed and averaged over the seeds both protocols ran; the standard
-    error is the larger of the spread across seeds and the held-out bound (see :func:`_paired`).
+    difference is taken seed by seed and averaged over the seeds both protocols ran, by
+    :func:`tlcourse.stats.paired_difference` (the standard error is the larger of the spread
+    across seeds and the held-out bound). Sizes where fewer than two seeds ran both are left out.
 
     Returns a DataFrame with columns ``*by, x, difference, se, seeds``, sorted by group and size.
     """
@@ -82,7 +77,7 @@ def paired_differences(df, a: str, b: str, *, x: str = "alpha", by: Sequence[str
     for key, part in df.groupby([*by, x], observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         d, se, S = _paired(part[part["protocol"] == a], part[part["protocol"] == b])
-        if S:
+        if S >= 2:
             rows.append({**dict(zip([*by, x], key, strict=True)), "difference": d, "se": se,
                          "seeds": S})
     return pd.DataFrame(rows, columns=[*by, x, "difference", "se", "seeds"])
@@ -96,7 +91,7 @@ def crossover_table(diffs: pd.DataFrame, *, x: str = "alpha", by: str | None = N
     """Where each group's ``difference`` first goes from > 0 to <= 0 along ``x``.
 
     ``diffs``: a :func:`paired_differences` table (columns ``x``, ``difference``, ``se`` and
-    ``by``). Each group goes through :func:`tlcourse.phenomena.crossover` (interpolation in
+    ``by``). Each group goes through :func:`tlcourse.stats.crossover` (interpolation in
     ``log x``, parametric bootstrap with ``rng``). The ``status`` says what the data resolve:
 
     - ``"starts at or below zero"``: the difference is <= 0 at the smallest size already;
@@ -113,16 +108,16 @@ def crossover_table(diffs: pd.DataFrame, *, x: str = "alpha", by: str | None = N
     rows = []
     for key, part in groups:
         part = part.sort_values(x)
-        c = crossover(part[x].to_numpy(float), part["difference"].to_numpy(float),
+        c = stats.crossover(part[x].to_numpy(float), part["difference"].to_numpy(float),
                       part["se"].to_numpy(float), rng=rng)
         if part["difference"].iloc[0] <= 0:
             status = "starts at or below zero"
-        elif c.alpha is not None:
+        elif c.x is not None:
             status = "crossed" if c.fraction_found >= min_fraction else "not resolved"
         else:
             status = "not resolved" if c.fraction_found > 1 - min_fraction else "not reached"
         row = {} if by is None else {by: key}
-        row.update(alpha_star=np.nan if c.alpha is None else c.alpha,
+        row.update(alpha_star=np.nan if c.x is None else c.x,
                    low=np.nan if c.low is None else c.low,
                    high=np.nan if c.high is None else c.high,
                    fraction_found=c.fraction_found, status=status)
@@ -134,7 +129,7 @@ def theory_gaps(summary: pd.DataFrame, alpha_line, theory_line, *, x: str = "alp
                 ) -> pd.DataFrame:
     """Simulation minus theory at the simulated sizes of one protocol.
 
-    ``summary``: rows of :func:`tlcourse.curves.summarize` for one protocol (columns ``x``,
+    ``summary``: rows of :func:`tlcourse.stats.summarize` for one protocol (columns ``x``,
     ``test_error``, ``sem``); ``alpha_line`` (m,) increasing and ``theory_line`` (m,) the theory's
     test errors, interpolated linearly in ``log x`` at the simulated sizes, which must lie in the
     line's range. Returns columns ``x, simulation, sem, theory, gap`` (``gap = simulation -
@@ -207,14 +202,14 @@ def real_differences(df: pd.DataFrame, comparisons) -> pd.DataFrame:
     """Named paired differences of a real-data table, one row per comparison.
 
     ``comparisons``: ``(label, a, b, n)`` or ``(label, a, b, n, expected)`` tuples, ``a`` and ``b``
-    ``(protocol, source)`` pairs as in :func:`tlcourse.realdata.compare` (``source`` ``None`` for
-    2L and RF), ``n`` the number of target training images, ``expected`` the sign a claim gives
-    the difference (+1 or -1; 0 or absent: no claim). Returns columns ``comparison, n,
+    ``(protocol, source)`` pairs as in :func:`tlcourse.realdata.curves.compare` (``source``
+    ``None`` for 2L and RF), ``n`` the number of target training images, ``expected`` the sign a
+    claim gives the difference (+1 or -1; 0 or absent: no claim). Returns columns ``comparison, n,
     difference, se, z, expected`` (``z = difference / se``); with a claim, ``resolved`` (``z``
     has the expected sign and exceeds 3 in size) and ``contradicted`` (the opposite sign by more
     than 2 standard errors).
     """
-    from .realdata import compare
+    from .realdata.curves import compare
 
     rows = []
     for item in comparisons:
@@ -237,10 +232,10 @@ def real_gains(df: pd.DataFrame, baseline: str, sources, ns) -> pd.DataFrame:
     """Transfer gain ``error(baseline) - error(TL)`` of a real-data table per source and size.
 
     ``baseline``: a source-free protocol (``"2L"`` or ``"RF"``); ``sources`` the source names,
-    ``ns`` the sizes. Paired by seed (:func:`tlcourse.realdata.compare`). Returns columns
+    ``ns`` the sizes. Paired by seed (:func:`tlcourse.realdata.curves.compare`). Returns columns
     ``source, n, difference, se``.
     """
-    from .realdata import compare
+    from .realdata.curves import compare
 
     rows = []
     for name in sources:

@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import activations, readout
 from .._checks import check_choice, check_fraction, check_positive
-from ..networks import NET_ACTIVATIONS, features
+from ..featuremap import NET_ACTIVATIONS, features
+from ..phenomena import alignment
 from . import Feedback, first_mistake
 
 
@@ -70,21 +71,9 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
                     "unknown")
 
 
-def alignment(W, F) -> float:
-    """Fraction of ``|W|^2`` in the span of the rows of ``F``: ``|W P|^2 / |W|^2``.
-
-    ``W`` (K, N), ``F`` (D, N); ``P`` is the orthogonal projector on the row space of ``F``.
-    About ``D / N`` for a random ``W``, 1 when every unit looks only at latent directions.
-    """
-    W, F = np.asarray(W, dtype=float), np.asarray(F, dtype=float)
-    if W.ndim != 2 or F.ndim != 2 or W.shape[1] != F.shape[1]:
-        raise ValueError(f"W (K, N) and F (D, N) must share N, got shapes {W.shape}, {F.shape}")
-    Q = np.linalg.qr(F.T)[0]  # (N, D) orthonormal basis of the row space of F
-    return float(np.sum((W @ Q) ** 2) / np.sum(W**2))
-
-
 def check_alignment(value: float, W, F) -> Feedback:
-    """Check the student's value of :func:`alignment` ``(W, F)`` (tolerance ``1e-6``).
+    """Check the student's value of :func:`tlcourse.phenomena.alignment` ``(W, F)`` (tolerance
+    ``1e-6``).
 
     Names the usual slips: the complement, a norm not squared, no division by ``|W|^2``, a
     projection with ``F^T F / N`` (not a projector unless ``F`` has orthonormal rows), and the

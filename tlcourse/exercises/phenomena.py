@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .. import phenomena
+from .. import phenomena, stats
 from .._checks import check_int
 from . import Feedback, first_mistake
 
@@ -68,7 +68,7 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
     attempted yet".
 
     The reference is the first point where ``diff`` goes from > 0 to <= 0, interpolated linearly
-    in ``log alpha`` between the two bracketing points (as :func:`tlcourse.phenomena.crossover`).
+    in ``log alpha`` between the two bracketing points (as :func:`tlcourse.stats.crossover`).
     Named mistakes: interpolating linearly in ``alpha``, giving a grid point instead of the
     interpolated crossing, the crossing's value in ``log alpha``, a crossing where there is none.
     """
@@ -99,7 +99,7 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
 
 
 def _check_crossing_value(value, alpha: np.ndarray, diff: np.ndarray) -> Feedback:
-    ref = phenomena.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).alpha
+    ref = stats.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).x
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         return Feedback(False, f"the crossing must be a number (nan for no crossing), got "
                         f"{value!r}.", "type")
