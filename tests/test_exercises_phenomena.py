@@ -35,11 +35,64 @@ def test_check_crossover_names_mistakes(value, tag):
     assert not fb and fb.diagnosis == tag, fb
 
 
-def test_check_crossover_without_crossing_is_an_error():
-    with pytest.raises(ValueError, match="no crossing"):
-        ex.check_crossover(1.0, ALPHA, np.abs(DIFF) + 0.01)
-    with pytest.raises(TypeError, match="value"):
-        ex.check_crossover("3", ALPHA, DIFF)
+def test_check_crossover_without_crossing_gives_feedback():
+    never = np.abs(DIFF) + 0.01
+    fb = ex.check_crossover(1.0, ALPHA, never)
+    assert not fb and fb.diagnosis == "no_crossing" and "stays > 0" in str(fb)
+    assert ex.check_crossover(float("nan"), ALPHA, never).diagnosis == "correct"
+    below = -np.abs(DIFF)
+    fb = ex.check_crossover(2.0, ALPHA, below)
+    assert not fb and "already <= 0" in str(fb)
+    assert ex.check_crossover(np.nan, ALPHA, DIFF).diagnosis == "missed_crossing"
+    assert ex.check_crossover("3", ALPHA, DIFF).diagnosis == "type"
+    with pytest.raises(TypeError, match="alpha and diff"):
+        ex.check_crossover(3.0)
+
+
+def right_crossing(alpha, diff):
+    down = np.flatnonzero((diff[:-1] > 0) & (diff[1:] <= 0))
+    if down.size == 0:
+        return np.nan
+    i = down[0]
+    t = diff[i] / (diff[i] - diff[i + 1])
+    return float(np.exp(np.log(alpha[i]) + t * np.log(alpha[i + 1] / alpha[i])))
+
+
+def test_check_crossover_runs_a_function():
+    assert ex.check_crossover(right_crossing, ALPHA, DIFF).diagnosis == "correct"
+    assert ex.check_crossover(right_crossing).diagnosis == "correct"
+
+    def linear(alpha, diff):
+        i = int(np.argmax((diff[:-1] > 0) & (diff[1:] <= 0)))
+        return alpha[i] + diff[i] / (diff[i] - diff[i + 1]) * (alpha[i + 1] - alpha[i])
+
+    assert ex.check_crossover(linear).diagnosis == "linear_alpha"
+
+    def extrapolates(alpha, diff):
+        c = right_crossing(alpha, diff)
+        return float(alpha[-1] * 2) if np.isnan(c) else c
+
+    fb = ex.check_crossover(extrapolates)
+    assert not fb and fb.diagnosis == "no_crossing"
+
+    def broken(alpha, diff):
+        raise IndexError("index 7 is out of bounds")
+
+    fb = ex.check_crossover(broken)
+    assert not fb and fb.diagnosis == "raised" and "IndexError" in str(fb)
+
+
+def test_checkers_on_untouched_stubs_say_not_attempted():
+    def stub(*args):
+        """Returns None, like a starter stub whose body is `...`."""
+
+    W = np.eye(3)
+    for fb in (ex.check_crossover(..., ALPHA, DIFF), ex.check_crossover(None, ALPHA, DIFF),
+               ex.check_crossover(lambda a, d: ...), ex.check_crossover(stub),
+               ex.check_effective_rank(None, W), ex.check_effective_rank(stub, W),
+               ex.check_equal_overlap_addition(None, 60, 20),
+               ex.check_feature_overlap(stub), ex.check_feature_overlap(...)):
+        assert not fb and fb.diagnosis == "not_attempted", fb
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +109,14 @@ def test_check_effective_rank_right_answer(W):
     reference = np.sum(W**2) ** 2 / np.sum(G**2)
     assert ex.check_effective_rank(reference, W).diagnosis == "correct"
     assert phenomena.effective_rank(W) == pytest.approx(reference, rel=1e-12)
+
+
+def test_check_effective_rank_runs_a_function(W):
+    assert ex.check_effective_rank(phenomena.effective_rank, W).diagnosis == "correct"
+    fb = ex.check_effective_rank(lambda w: np.linalg.matrix_rank(w), W)
+    assert fb.diagnosis == "matrix_rank"
+    fb = ex.check_effective_rank(lambda w: w.nonexistent, W)
+    assert fb.diagnosis == "raised" and "AttributeError" in str(fb)
 
 
 def test_check_effective_rank_names_mistakes(W):
@@ -83,3 +144,35 @@ def test_check_equal_overlap_addition():
     assert ex.check_equal_overlap_addition(60, 100, 25).diagnosis == "unknown"
     with pytest.raises(ValueError, match="removed"):
         ex.check_equal_overlap_addition(10, 100, 100)
+
+
+def test_check_feature_overlap():
+    def right(knob, value):
+        return 1 - value if knob == "feature_substitution" else math.sqrt(1 - value)
+
+    assert ex.check_feature_overlap(right).diagnosis == "correct"
+    cases = {
+        "no_sqrt": lambda k, v: 1 - v,
+        "sqrt_substitution": lambda k, v: math.sqrt(1 - v),
+        "changed_fraction": lambda k, v: v,
+        "unknown": lambda k, v: 0.5,
+        "type": lambda k, v: "high",
+        "raised": lambda k, v: {}[k],
+    }
+    for tag, fn in cases.items():
+        fb = ex.check_feature_overlap(fn)
+        assert not fb and fb.diagnosis == tag, (tag, fb)
+    with pytest.raises(TypeError, match="function"):
+        ex.check_feature_overlap(0.5)
+
+
+def test_expected_feature_overlap_matches_the_generator():
+    """The checker's closed forms are what tl.overlaps measures (large D and N)."""
+    import tlcourse as tl
+
+    src = tl.make_source(400, 800, rng=0)
+    for knob, value, expected in (("feature_substitution", 0.25, 0.75),
+                                  ("feature_perturbation", 0.36, 0.8)):
+        got = tl.overlaps(src, tl.make_target(src, **{knob: value}, rng=1))["feature_overlap"]
+        # the overlap of N*D Gaussian products: standard deviation about 1 / sqrt(N D) ~ 0.002
+        assert abs(got - expected) < 0.01, (knob, got)

@@ -68,3 +68,40 @@ def test_label_correlation():
     assert ex.check_label_correlation(neg, a, range(6, 10)).diagnosis == "correct"
     assert ex.check_label_correlation(ref, a, range(6, 10)).diagnosis == "absolute"
     assert ex.check_label_correlation(0.3, a, b).diagnosis == "unknown"
+
+
+def test_uncorrelated_grouping():
+    assert ex.check_uncorrelated_grouping([0, 1, 5, 6]).diagnosis == "correct"
+    assert ex.check_uncorrelated_grouping(lambda: [0, 5]).diagnosis == "correct"
+    cases = {
+        "correlated": [0, 2, 4, 6, 8],
+        "same_task": [5, 6, 7, 8, 9],
+        "unknown_class": [0, 11],
+        "constant": [],
+        "type": 3,
+    }
+    for tag, value in cases.items():
+        fb = ex.check_uncorrelated_grouping(value)
+        assert not fb and fb.diagnosis == tag, (tag, fb)
+    assert "-1.00" in str(ex.check_uncorrelated_grouping(range(5, 10)))
+    assert "swapped" in str(ex.check_uncorrelated_grouping(range(5, 10)))
+    fb = ex.check_uncorrelated_grouping(lambda: 1 / 0)
+    assert fb.diagnosis == "raised" and "ZeroDivisionError" in str(fb)
+
+
+def test_realdata_checkers_on_untouched_stubs():
+    def stub(*args):
+        """Returns None, like a starter stub whose body is `...`."""
+
+    for fb in (ex.check_standard_error(None, 0.1, 270), ex.check_standardiser(stub),
+               ex.check_standardiser(None), ex.check_label_correlation(..., range(6), range(5)),
+               ex.check_uncorrelated_grouping(stub), ex.check_uncorrelated_grouping(...)):
+        assert not fb and fb.diagnosis == "not_attempted", fb
+
+
+def test_standardiser_reports_the_students_exception():
+    def broken(source, images):
+        return (images - source.mean(0)) / source.std(axis=2)
+
+    fb = ex.check_standardiser(broken)
+    assert not fb and fb.diagnosis == "raised" and "AxisError" in str(fb)

@@ -13,7 +13,8 @@ The modules follow the book:
 - :mod:`tlcourse.networks`, :mod:`tlcourse.protocols`, :mod:`tlcourse.curves`: two-layer
   networks, the transfer protocols and learning curves (part II);
 - :mod:`tlcourse.theory`: Gaussian equivalence and the replica formula (part III);
-- :mod:`tlcourse.phenomena`, :mod:`tlcourse.realdata`: analysis of the phenomena, real data;
+- :mod:`tlcourse.phenomena`, :mod:`tlcourse.comparisons`, :mod:`tlcourse.realdata`: analysis of the
+  phenomena (crossovers, gain maps, paired differences of learning curves), real data;
 - :mod:`tlcourse.widgets`, :mod:`tlcourse.exercises`: explorers and exercise checkers.
 
 These load on first use (``tl.theory``, ``tl.networks`` ...), so ``import tlcourse`` stays light
@@ -48,8 +49,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 # modules that import PyTorch, pandas or matplotlib load on first use: ``tl.networks``...
-_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "plotting",
-         "stats", "widgets", "exercises", "explorer", "interactive")
+_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "comparisons",
+         "plotting", "stats", "widgets", "exercises", "explorer", "interactive")
 
 
 def __getattr__(name: str):

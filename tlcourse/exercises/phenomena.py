@@ -1,9 +1,15 @@
 """Checkers for the exercises of part IV (*When does transfer help?*, *Negative transfer*).
 
-- :func:`check_crossover`: the crossing of two learning curves, interpolated by the student;
+- :func:`check_crossover`: the crossing of two learning curves, interpolated by the student (a
+  value, or a function ``crossing(alpha, diff)`` run on test cases);
 - :func:`check_effective_rank`: the participation ratio of the singular values of a first layer;
 - :func:`check_equal_overlap_addition`: how many latent directions to add so that a latent
-  addition shares the same fraction of directions as a given latent deletion.
+  addition shares the same fraction of directions as a given latent deletion;
+- :func:`check_feature_overlap`: a function giving the expected feature overlap of a target made
+  by feature substitution or feature perturbation.
+
+Every checker given ``None`` or ``...`` (an untouched starter stub) answers "not attempted yet";
+a checker that runs a student's function reports the exception it raised instead of raising it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,18 @@ from . import Feedback, checker, first_mistake
 _REL_TOL = 1e-3  # exact answers (interpolation, closed forms) must be this close, relatively
 
 
+_NOT_ATTEMPTED = Feedback(False, "not attempted yet: replace the ... by your code and run the "
+                          "cell again.", "not_attempted")
+
+
+def _untouched(value) -> bool:
+    return value is None or value is Ellipsis
+
+
+def _raised(err: Exception) -> Feedback:
+    return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
+
+
 def _real(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
@@ -30,21 +48,74 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= _REL_TOL * max(abs(b), 1e-12)
 
 
+# test cases of a student's crossing function: (alpha, diff), crossing at the reference
+_CROSSOVER_CASES = (
+    (np.array([0.5, 1.0, 2.0, 4.0, 8.0]), np.array([0.08, 0.05, 0.02, -0.01, -0.03])),
+    (np.array([1.0, 3.0, 9.0, 27.0]), np.array([0.04, 0.03, 0.01, 0.0])),  # touches zero
+    (np.array([0.5, 1.0, 2.0, 4.0]), np.array([-0.01, 0.02, -0.01, -0.02])),  # starts below
+    (np.array([0.5, 1.0, 2.0, 4.0]), np.array([0.05, 0.04, 0.03, 0.02])),  # never crosses
+)
+
+
 @checker
-def check_crossover(value, alpha, diff) -> Feedback:
+def check_crossover(value, alpha=None, diff=None) -> Feedback:
     """Check the crossing ``alpha*`` of a curve difference ``diff`` (e.g. ``eps_2L - eps_TL``).
+
+    ``value``: a number (then ``alpha`` and ``diff`` are the grid and the difference it was
+    computed from; ``nan`` if the student says the curves do not cross) or a function
+    ``crossing(alpha, diff)`` returning such a number, which is run on fixed test cases (a
+    geometric grid, a difference that touches zero, one that starts below zero, one that never
+    crosses) and on ``(alpha, diff)`` if given. ``None`` or ``...`` (an untouched stub) is "not
+    attempted yet".
 
     The reference is the first point where ``diff`` goes from > 0 to <= 0, interpolated linearly
     in ``log alpha`` between the two bracketing points (as :func:`tlcourse.stats.crossover`).
     Named mistakes: interpolating linearly in ``alpha``, giving a grid point instead of the
-    interpolated crossing, and the crossing's value in ``log alpha`` instead of ``alpha``.
+    interpolated crossing, the crossing's value in ``log alpha``, a crossing where there is none.
     """
-    value = _real(value, "value")
-    alpha = np.asarray(alpha, dtype=float)
-    diff = np.asarray(diff, dtype=float)
+    if callable(value):
+        cases = list(_CROSSOVER_CASES)
+        if alpha is not None and diff is not None:
+            cases.append((np.asarray(alpha, dtype=float), np.asarray(diff, dtype=float)))
+        for a, d in cases:
+            try:
+                answer = value(a.copy(), d.copy())
+            except Exception as err:  # the student's code: report, do not crash
+                return _raised(err)
+            if _untouched(answer):
+                return _NOT_ATTEMPTED
+            fb = _check_crossing_value(answer, a, d)
+            if not fb:
+                return Feedback(False, f"on alpha = {a.tolist()}, diff = {d.tolist()}: "
+                                f"{fb.message}", fb.diagnosis)
+        return Feedback(True, f"your function finds the crossing in all {len(cases)} test "
+                        "cases (including one that starts below zero and one that never "
+                        "crosses).", "correct")
+    if _untouched(value):
+        return _NOT_ATTEMPTED
+    if alpha is None or diff is None:
+        raise TypeError("with a number as value, give alpha and diff too")
+    return _check_crossing_value(value, np.asarray(alpha, dtype=float),
+                                 np.asarray(diff, dtype=float))
+
+
+def _check_crossing_value(value, alpha: np.ndarray, diff: np.ndarray) -> Feedback:
     ref = stats.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).x
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return Feedback(False, f"the crossing must be a number (nan for no crossing), got "
+                        f"{value!r}.", "type")
+    value = float(value)
     if ref is None:
-        raise ValueError("diff does not go from > 0 to <= 0 on this grid: no crossing to check")
+        if math.isnan(value):
+            return Feedback(True, "no crossing on this grid: right.", "correct")
+        starts_below = diff[0] <= 0
+        why = ("diff is already <= 0 at the first grid point: there is no change from > 0 to "
+               "<= 0" if starts_below else "diff stays > 0 over the whole grid")
+        return Feedback(False, f"{why}, so there is no crossing to report (return nan); "
+                        "do not extrapolate beyond the grid.", "no_crossing")
+    if math.isnan(value):
+        return Feedback(False, f"diff does go from > 0 to <= 0 on this grid (near alpha = "
+                        f"{ref:.3g}): interpolate the crossing.", "missed_crossing")
     if _close(value, ref):
         return Feedback(True, f"alpha* = {value:.4g} (reference {ref:.4g}).", "correct")
     i = int(np.argmax((diff[:-1] > 0) & (diff[1:] <= 0)))
@@ -75,11 +146,20 @@ def check_crossover(value, alpha, diff) -> Feedback:
 def check_effective_rank(value, W) -> Feedback:
     """Check the participation ratio ``(sum s_i^2)^2 / sum s_i^4`` of a first layer ``W``.
 
-    Named mistakes: using the singular values ``s`` instead of their squares, the inverse
-    ratio, a fraction of ``min(W.shape)``, and the numerical rank of ``W``.
+    ``value``: a number, or a function ``effective_rank(W)`` (then it is run on ``W`` and the
+    number it returns is checked). Named mistakes: using the singular values ``s`` instead of
+    their squares, the inverse ratio, a fraction of ``min(W.shape)``, and the numerical rank of
+    ``W``.
     """
-    value = _real(value, "value")
     W = np.asarray(W, dtype=float)
+    if callable(value):
+        try:
+            value = value(W.copy())
+        except Exception as err:  # the student's code: report, do not crash
+            return _raised(err)
+    if _untouched(value):
+        return _NOT_ATTEMPTED
+    value = _real(value, "value")
     ref = phenomena.effective_rank(W)
     if _close(value, ref):
         return Feedback(True, f"effective rank {value:.4g} (reference {ref:.4g}).", "correct")
@@ -114,6 +194,8 @@ def check_equal_overlap_addition(added, D: int, removed: int) -> Feedback:
     """
     D = check_int(D, "D", low=2)
     removed = check_int(removed, "removed", low=1, high=D)
+    if _untouched(added):
+        return _NOT_ATTEMPTED
     added = _real(added, "added")
     ref = D * removed / (D - removed)
     if abs(added - ref) <= 0.5:
@@ -136,4 +218,72 @@ def check_equal_overlap_addition(added, D: int, removed: int) -> Feedback:
                     "unknown")
 
 
-__all__ = ["check_crossover", "check_effective_rank", "check_equal_overlap_addition"]
+_OVERLAP_KNOBS = ("feature_substitution", "feature_perturbation")
+_OVERLAP_VALUES = (0.0, 0.19, 0.36, 0.75, 1.0)
+
+
+@checker
+def check_feature_overlap(expected_overlap) -> Feedback:
+    """Check ``expected_overlap(knob, value)``: the feature overlap of :func:`tlcourse.overlaps`
+    expected (large ``D`` and ``N``) for a target made with ``knob`` at ``value``.
+
+    ``knob`` is ``"feature_substitution"`` (a fraction ``s`` of the rows of ``F`` replaced: the
+    overlap is ``1 - s``) or ``"feature_perturbation"`` (``F_t = sqrt(1 - d) F + sqrt(d) F'``:
+    the overlap is ``sqrt(1 - d)``). Named mistakes: ``1 - d`` for the perturbation (the weight
+    of ``F`` is a square root), ``sqrt(1 - s)`` for the substitution, the changed fraction
+    (``s`` or ``d``) instead of the kept one.
+    """
+    if not callable(expected_overlap):
+        if _untouched(expected_overlap):
+            return _NOT_ATTEMPTED
+        raise TypeError(f"expected_overlap must be a function (knob, value) -> overlap, got "
+                        f"{expected_overlap!r}")
+    refs = {"feature_substitution": lambda v: 1.0 - v,
+            "feature_perturbation": lambda v: math.sqrt(1.0 - v)}
+    wrong = {
+        "feature_perturbation": [
+            (lambda v: 1.0 - v, "no_sqrt", "F keeps the weight sqrt(1 - d), and the overlap is "
+             "linear in that weight: sqrt(1 - d), not 1 - d."),
+            (lambda v: v, "changed_fraction", "this is d, the weight of the fresh part; the "
+             "overlap measures what is kept."),
+            (lambda v: math.sqrt(v), "sqrt_changed", "this is sqrt(d), the weight of the fresh "
+             "features F'; the overlap comes from the sqrt(1 - d) F that is kept."),
+        ],
+        "feature_substitution": [
+            (lambda v: math.sqrt(1.0 - v), "sqrt_substitution", "a substituted row is either kept "
+             "(overlap 1) or fresh (overlap 0): the mean over rows is 1 - s, with no square "
+             "root."),
+            (lambda v: v, "changed_fraction", "this is s, the fraction of rows replaced; the "
+             "overlap counts the rows kept."),
+        ],
+    }
+    for knob in _OVERLAP_KNOBS:
+        for v in _OVERLAP_VALUES:
+            try:
+                answer = expected_overlap(knob, v)
+            except Exception as err:  # the student's code: report, do not crash
+                return _raised(err)
+            if _untouched(answer):
+                return _NOT_ATTEMPTED
+            if not isinstance(answer, numbers.Real) or isinstance(answer, bool):
+                return Feedback(False, f"expected_overlap({knob!r}, {v}) returned {answer!r}, "
+                                "not a number.", "type")
+            answer, ref = float(answer), refs[knob](v)
+            if abs(answer - ref) <= 1e-6:
+                continue
+            found = first_mistake(
+                [(f(v), tag, msg) for f, tag, msg in wrong[knob]],
+                lambda t, a=answer: abs(a - t) <= 1e-6,
+                is_reference=lambda t, r=ref: abs(t - r) <= 1e-6,
+                prefix=f"{knob} = {v}: {answer:.4g}: ",
+            )
+            if found is not None:
+                return found
+            return Feedback(False, f"{knob} = {v}: {answer:.4g} differs from the expected "
+                            f"overlap {ref:.4g}.", "unknown")
+    return Feedback(True, "1 - s for a substitution, sqrt(1 - delta_F) for a perturbation.",
+                    "correct")
+
+
+__all__ = ["check_crossover", "check_effective_rank",
+           "check_equal_overlap_addition", "check_feature_overlap"]

@@ -6,7 +6,12 @@
 - :func:`check_standardiser`: a student's function ``standardise(source_images, images)`` that
   standardises images with statistics of the source, as :class:`tlcourse.realdata.Standardiser`;
 - :func:`check_label_correlation`: the correlation of the ±1 labels of two groupings of the
-  classes, as :func:`tlcourse.realdata.label_correlation`.
+  classes, as :func:`tlcourse.realdata.label_correlation`;
+- :func:`check_uncorrelated_grouping`: a grouping of the classes whose labels are uncorrelated
+  with a target grouping.
+
+Every checker given ``None`` or ``...`` (an untouched starter stub) answers "not attempted yet";
+a checker that runs a student's function reports the exception it raised instead of raising it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ from .._checks import check_int
 from . import Feedback, checker, first_mistake
 
 _TOL = 1e-6  # relative tolerance of an exact computation
+
+
+_NOT_ATTEMPTED = Feedback(False, "not attempted yet: replace the ... by your code and run the "
+                          "cell again.", "not_attempted")
+
+
+def _untouched(value) -> bool:
+    return value is None or value is Ellipsis
 
 
 def _real(value, name: str) -> float:
@@ -41,8 +54,10 @@ def check_standard_error(value, error: float, n_test: int) -> Feedback:
     Known mistakes are named: the variance instead of its square root, ``n_test - 1``, a
     division by ``n_test`` instead of its square root, a percentage, ``sqrt(error / n_test)``.
     """
+    if _untouched(value):
+        return _NOT_ATTEMPTED
     value = _real(value, "value")
-    error = _real(error, "error")
+    error = _real(error, "raised")
     if not 0 <= error <= 1:
         raise ValueError(f"error must lie in [0, 1], got {error}")
     n_test = check_int(n_test, "n_test", low=2)
@@ -93,11 +108,23 @@ def check_standardiser(standardise) -> Feedback:
     statistics of ``images`` instead of the source, a per-pixel scale, no centring, no scaling,
     the standard deviation of all pixels pooled, a transposed output.
     """
+    if _untouched(standardise):
+        return _NOT_ATTEMPTED
     if not callable(standardise):
         raise TypeError(f"standardise must be a function, got {type(standardise).__name__}")
     source, other = _fixed_images(0)
     ref = realdata.Standardiser.fit(source)(other)
-    out = np.asarray(standardise(source.copy(), other.copy()), dtype=np.float64)
+    try:
+        out = standardise(source.copy(), other.copy())
+    except Exception as err:  # the student's code: report, do not crash the checker
+        return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
+    if _untouched(out):
+        return _NOT_ATTEMPTED
+    try:
+        out = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError):
+        return Feedback(False, f"the output must be an array of numbers, got "
+                        f"{type(out).__name__}.", "type")
     if out.shape != other.shape:
         hint = " (transposed?)" if out.shape == other.shape[::-1] else ""
         return Feedback(False, f"the output has shape {out.shape}, expected {other.shape}{hint}.",
@@ -138,6 +165,8 @@ def check_label_correlation(value, positive_a, positive_b, classes=range(10)) ->
     Known mistakes are named: the fraction of classes on which the labels agree, the mean
     product of the labels without centring, the absolute value.
     """
+    if _untouched(value):
+        return _NOT_ATTEMPTED
     value = _real(value, "value")
     ref = realdata.label_correlation(positive_a, positive_b, classes)
     if abs(value - ref) <= 1e-6:
@@ -161,3 +190,49 @@ def check_label_correlation(value, positive_a, positive_b, classes=range(10)) ->
         return found
     return Feedback(False, f"{value:.4f} is not the correlation {ref:.4f} of the two labellings.",
                     "unknown")
+
+
+@checker
+def check_uncorrelated_grouping(positive, target=range(5), classes=range(10)) -> Feedback:
+    """Check ``positive``: classes of a source grouping whose ±1 labels are uncorrelated with the
+    target grouping ``target`` (:func:`tlcourse.realdata.label_correlation` exactly 0).
+
+    ``positive`` may also be a function with no argument returning the classes. With a balanced
+    target the correlation vanishes when the source's positive classes hold as many of the
+    target's positive classes as of its negative ones. Named slips: a class outside ``classes``,
+    none or all of the classes, the target itself or its complement, and any other correlation
+    (with its value).
+    """
+    if callable(positive):
+        try:
+            positive = positive()
+        except Exception as err:  # the student's code: report, do not crash the checker
+            return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
+    if _untouched(positive):
+        return _NOT_ATTEMPTED
+    classes = np.unique(np.asarray(list(classes)))
+    if isinstance(positive, str | bytes) or not hasattr(positive, "__iter__"):
+        return Feedback(False, f"give the grouping as a collection of classes, e.g. [0, 5], "
+                        f"got {positive!r}.", "type")
+    group = {int(c) for c in positive}
+    outside = sorted(group - set(classes.tolist()))
+    if outside:
+        return Feedback(False, f"the classes {outside} are not among {classes.tolist()}.",
+                        "unknown_class")
+    if not group or group == set(classes.tolist()):
+        return Feedback(False, "a grouping must put some but not all of the classes on the "
+                        "'yes' side: otherwise every label is the same and there is nothing to "
+                        "correlate.", "constant")
+    rho = realdata.label_correlation(group, target, classes)
+    tgt = {int(c) for c in target}
+    if abs(rho) <= 1e-9:
+        return Feedback(True, f"{sorted(group)}: label correlation 0 with the target "
+                        f"{sorted(tgt)}.", "correct")
+    if abs(abs(rho) - 1) <= 1e-9:
+        return Feedback(False, f"{sorted(group)} is the target grouping itself"
+                        + (" with the answers swapped" if rho < 0 else "")
+                        + f": correlation {rho:+.2f}, as related as can be.", "same_task")
+    inside = len(group & tgt)
+    return Feedback(False, f"{sorted(group)} has label correlation {rho:+.3f} with the target: "
+                    f"it holds {inside} of the target's 'yes' classes and {len(group) - inside} "
+                    "of its 'no' classes; make the two counts equal.", "correlated")

@@ -1,0 +1,258 @@
+"""Comparing learning curves with their uncertainty: the tables behind the claims of part IV.
+
+- :func:`paired_differences`: the difference of two protocols' test errors, paired seed by seed,
+  at each size, with its standard error;
+- :func:`crossover_table`: where such a difference changes sign
+  (:func:`tlcourse.stats.crossover`) for each group of a table, with a status that says what
+  the data resolve;
+- :func:`theory_gaps`: simulation minus theory at the simulated sizes;
+- :func:`separability`: per size, the fraction of seeds whose training set the readout fits
+  without error, and the bracket where that fraction falls from one to zero;
+- :func:`flat_and_steep`: the stretches of a theory curve that are flatter or steeper than a
+  given slope per e-fold of ``alpha``;
+- :func:`real_differences`, :func:`real_gains`: named paired differences and transfer gains of a
+  real-data table (:func:`tlcourse.realdata.curves.real_learning_curves`).
+
+Conventions: a learning-curve table is one of :func:`tlcourse.curves.learning_curves` (columns
+``protocol``, the size ``x`` (``alpha`` or ``n``), ``seed``, ``test_error``, ``stderr``, and
+``train_error``), possibly several stacked with extra columns (e.g. ``delta``). Differences are
+``a - b`` in test error (a fraction; multiply by 100 for percentage points).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from ._checks import RNGLike, check_array, check_fraction, check_positive
+
+_NEEDED = ("protocol", "seed", "test_error", "stderr")
+
+
+def _check_table(df, x: str, by: Sequence[str]) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame (a learning-curve table), got "
+                        f"{type(df).__name__}")
+    missing = [c for c in (*_NEEDED, x, *by) if c not in df.columns]
+    if missing:
+        raise ValueError(f"df must have the columns {missing} (a learning_curves table)")
+    return df
+
+
+def _paired(rows_a: pd.DataFrame, rows_b: pd.DataFrame) -> tuple[float, float, int]:
+    """Mean of ``a - b`` over the seeds both have, its standard error, and the number of seeds
+    (:func:`tlcourse.stats.paired_difference`; ``(nan, nan, S)`` with fewer than two seeds)."""
+    a = rows_a.groupby("seed")[["test_error", "stderr"]].mean()
+    b = rows_b.groupby("seed")[["test_error", "stderr"]].mean()
+    seeds = a.index.intersection(b.index)
+    if len(seeds) < 2:
+        return np.nan, np.nan, len(seeds)
+    a, b = a.loc[seeds], b.loc[seeds]
+    d, se = stats.paired_difference(a["test_error"], b["test_error"], a["stderr"], b["stderr"])
+    return d, se, len(seeds)
+
+
+def paired_differences(df, a: str, b: str, *, x: str = "alpha", by: Sequence[str] = ()
+                       ) -> pd.DataFrame:
+    """``test_error(a) - test_error(b)`` at each size ``x`` (and group ``by``), paired by seed.
+
+    ``a``, ``b``: protocol names in ``df["protocol"]``. For one seed, both protocols of
+    :func:`tlcourse.curves.learning_curves` see the same target training and test samples, so the
+    difference is taken seed by seed and averaged over the seeds both protocols ran, by
+    :func:`tlcourse.stats.paired_difference` (the standard error is the larger of the spread
+    across seeds and the held-out bound). Sizes where fewer than two seeds ran both are left out.
+
+    Returns a DataFrame with columns ``*by, x, difference, se, seeds``, sorted by group and size.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    df = _check_table(df, x, by)
+    for p, name in ((a, "a"), (b, "b")):
+        if p not in set(df["protocol"]):
+            raise ValueError(f"{name} must be a protocol of df, one of "
+                             f"{sorted(map(str, set(df['protocol'])))}, got {p!r}")
+    rows = []
+    for key, part in df.groupby([*by, x], observed=True, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        d, se, S = _paired(part[part["protocol"] == a], part[part["protocol"] == b])
+        if S >= 2:
+            rows.append({**dict(zip([*by, x], key, strict=True)), "difference": d, "se": se,
+                         "seeds": S})
+    return pd.DataFrame(rows, columns=[*by, x, "difference", "se", "seeds"])
+
+
+CROSSOVER_STATUS = ("crossed", "not resolved", "not reached", "starts at or below zero")
+
+
+def crossover_table(diffs: pd.DataFrame, *, x: str = "alpha", by: str | None = None,
+                    min_fraction: float = 0.84, rng: RNGLike = 0) -> pd.DataFrame:
+    """Where each group's ``difference`` first goes from > 0 to <= 0 along ``x``.
+
+    ``diffs``: a :func:`paired_differences` table (columns ``x``, ``difference``, ``se`` and
+    ``by``). Each group goes through :func:`tlcourse.stats.crossover` (interpolation in
+    ``log x``, parametric bootstrap with ``rng``). The ``status`` says what the data resolve:
+
+    - ``"starts at or below zero"``: the difference is <= 0 at the smallest size already;
+    - ``"crossed"``: a crossing, found in at least ``min_fraction`` of the bootstrap draws;
+    - ``"not resolved"``: a crossing in fewer draws, or none but found in more than
+      ``1 - min_fraction`` of them;
+    - ``"not reached"``: no crossing, and few draws find one.
+
+    Returns one row per group: ``by`` (if given), ``alpha_star``, ``low``, ``high`` (NaN when
+    there is no crossing), ``fraction_found`` and ``status``.
+    """
+    min_fraction = check_fraction(min_fraction, "min_fraction")
+    groups = [(None, diffs)] if by is None else list(diffs.groupby(by, sort=False))
+    rows = []
+    for key, part in groups:
+        part = part.sort_values(x)
+        c = stats.crossover(part[x].to_numpy(float), part["difference"].to_numpy(float),
+                      part["se"].to_numpy(float), rng=rng)
+        if part["difference"].iloc[0] <= 0:
+            status = "starts at or below zero"
+        elif c.x is not None:
+            status = "crossed" if c.fraction_found >= min_fraction else "not resolved"
+        else:
+            status = "not resolved" if c.fraction_found > 1 - min_fraction else "not reached"
+        row = {} if by is None else {by: key}
+        row.update(alpha_star=np.nan if c.x is None else c.x,
+                   low=np.nan if c.low is None else c.low,
+                   high=np.nan if c.high is None else c.high,
+                   fraction_found=c.fraction_found, status=status)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def theory_gaps(summary: pd.DataFrame, alpha_line, theory_line, *, x: str = "alpha"
+                ) -> pd.DataFrame:
+    """Simulation minus theory at the simulated sizes of one protocol.
+
+    ``summary``: rows of :func:`tlcourse.stats.summarize` for one protocol (columns ``x``,
+    ``test_error``, ``sem``); ``alpha_line`` (m,) increasing and ``theory_line`` (m,) the theory's
+    test errors, interpolated linearly in ``log x`` at the simulated sizes, which must lie in the
+    line's range. Returns columns ``x, simulation, sem, theory, gap`` (``gap = simulation -
+    theory``: negative when the theory is pessimistic).
+    """
+    alpha_line = check_array(alpha_line, "alpha_line", ndim=1)
+    theory_line = check_array(theory_line, "theory_line", ndim=1, shape=alpha_line.shape)
+    if (alpha_line <= 0).any() or (np.diff(alpha_line) <= 0).any():
+        raise ValueError("alpha_line must be positive and strictly increasing")
+    sim = summary.sort_values(x)
+    xs = sim[x].to_numpy(float)
+    if xs.min() < alpha_line[0] or xs.max() > alpha_line[-1]:
+        raise ValueError(f"the simulated sizes {xs.min():g}..{xs.max():g} must lie within "
+                         f"alpha_line's range {alpha_line[0]:g}..{alpha_line[-1]:g}")
+    th = np.interp(np.log(xs), np.log(alpha_line), theory_line)
+    out = pd.DataFrame({x: xs, "simulation": sim["test_error"].to_numpy(float),
+                        "sem": sim["sem"].to_numpy(float), "theory": th})
+    out["gap"] = out["simulation"] - out["theory"]
+    return out
+
+
+def separability(df: pd.DataFrame, *, x: str = "alpha") -> tuple[pd.Series, float, float]:
+    """Where the training samples stop being fitted without error.
+
+    ``df``: a learning-curve table of one frozen-feature protocol (column ``train_error``),
+    typically with a weak readout penalty. Returns ``(fraction, low, high)``: ``fraction`` (a
+    Series indexed by size) the fraction of seeds whose training error is exactly zero; ``low``
+    the largest size up to which every seed is fitted without error (NaN if none), ``high`` the
+    smallest size from which no seed is (NaN if none): the threshold lies in ``(low, high]``.
+    """
+    df = _check_table(df, x, ["train_error"])
+    fraction = (df["train_error"] == 0).groupby(df[x]).mean().sort_index()
+    all_fit = fraction.to_numpy() == 1.0
+    k = int(np.argmin(all_fit)) if not all_fit.all() else len(all_fit)
+    low = float(fraction.index[k - 1]) if k > 0 else np.nan
+    none = np.flatnonzero(fraction.to_numpy() == 0.0)
+    none = none[none >= k]
+    high = float(fraction.index[none[0]]) if none.size else np.nan
+    return fraction, low, high
+
+
+def flat_and_steep(alphas, errors, slope: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The slope ``d errors / d log alpha`` of a curve and where it is flat or steep.
+
+    ``alphas`` (m,) increasing, ``errors`` (m,); ``slope > 0``. Returns ``(d, flat, steep)``:
+    ``d`` (m,) the slope per e-fold of alpha (central differences in ``log alpha``), ``flat`` a
+    boolean mask where ``|d| < slope``, ``steep`` where ``|d| >= slope``.
+    """
+    alphas = check_array(alphas, "alphas", ndim=1)
+    errors = check_array(errors, "errors", ndim=1, shape=alphas.shape)
+    slope = check_positive(slope, "slope")
+    if alphas.size < 3 or (alphas <= 0).any() or (np.diff(alphas) <= 0).any():
+        raise ValueError("alphas must hold at least 3 positive, strictly increasing sizes")
+    d = np.gradient(errors, np.log(alphas))
+    return d, np.abs(d) < slope, np.abs(d) >= slope
+
+
+def stretches(alphas, mask) -> list[tuple[float, float]]:
+    """The contiguous runs of ``True`` in ``mask`` (m,) as ``(first alpha, last alpha)`` pairs."""
+    alphas = check_array(alphas, "alphas", ndim=1)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != alphas.shape:
+        raise ValueError(f"mask must have the shape of alphas {alphas.shape}, got {mask.shape}")
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(float(alphas[s]), float(alphas[e])) for s, e in zip(starts, ends, strict=True)]
+
+
+def real_differences(df: pd.DataFrame, comparisons) -> pd.DataFrame:
+    """Named paired differences of a real-data table, one row per comparison.
+
+    ``comparisons``: ``(label, a, b, n)`` or ``(label, a, b, n, expected)`` tuples, ``a`` and ``b``
+    ``(protocol, source)`` pairs as in :func:`tlcourse.realdata.curves.compare` (``source``
+    ``None`` for 2L and RF), ``n`` the number of target training images, ``expected`` the sign a
+    claim gives the difference (+1 or -1; 0 or absent: no claim). Returns columns ``comparison, n,
+    difference, se, z, expected`` (``z = difference / se``); with a claim, ``resolved`` (``z``
+    has the expected sign and exceeds 3 in size) and ``contradicted`` (the opposite sign by more
+    than 2 standard errors).
+    """
+    from .realdata.curves import compare
+
+    rows = []
+    for item in comparisons:
+        if len(item) not in (4, 5):
+            raise ValueError(f"each comparison must be (label, a, b, n[, expected]), got {item!r}")
+        label, a, b, n = item[:4]
+        expected = item[4] if len(item) == 5 else 0
+        if expected not in (-1, 0, 1):
+            raise ValueError(f"expected must be -1, 0 or +1, got {expected!r} in {label!r}")
+        d, se = compare(df, a, b, n)
+        z = d / se
+        rows.append({"comparison": label, "n": n, "difference": d, "se": se, "z": z,
+                     "expected": expected, "resolved": expected != 0 and expected * z > 3,
+                     "contradicted": expected != 0 and expected * z < -2})
+    return pd.DataFrame(rows, columns=["comparison", "n", "difference", "se", "z", "expected",
+                                       "resolved", "contradicted"])
+
+
+def real_gains(df: pd.DataFrame, baseline: str, sources, ns) -> pd.DataFrame:
+    """Transfer gain ``error(baseline) - error(TL)`` of a real-data table per source and size.
+
+    ``baseline``: a source-free protocol (``"2L"`` or ``"RF"``); ``sources`` the source names,
+    ``ns`` the sizes. Paired by seed (:func:`tlcourse.realdata.curves.compare`). Returns columns
+    ``source, n, difference, se``.
+    """
+    from .realdata.curves import compare
+
+    rows = []
+    for name in sources:
+        for n in ns:
+            d, se = compare(df, (baseline, None), ("TL", name), n)
+            rows.append({"source": name, "n": n, "difference": d, "se": se})
+    return pd.DataFrame(rows, columns=["source", "n", "difference", "se"])
+
+
+__all__ = [
+    "CROSSOVER_STATUS",
+    "crossover_table",
+    "flat_and_steep",
+    "paired_differences",
+    "real_differences",
+    "real_gains",
+    "separability",
+    "stretches",
+    "theory_gaps",
+]
