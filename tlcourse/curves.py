@@ -206,3 +206,41 @@ def _run_job(protocol, net_arrays, task_arrays, ns, seed, n_test, settings, fing
     return _protocols.protocol_curve(
         protocol, source, target, list(ns), rng=seed, n_test=n_test, **dict(settings)
     )
+
+
+def paired_difference(
+    df: pd.DataFrame, a: str, b: str, at: float, *, x: str = "alpha", level: float = 0.95
+) -> dict:
+    """Mean over seeds of ``error(b) - error(a)`` at ``x == at``, paired seed by seed.
+
+    ``df`` is a :func:`learning_curves` table; protocols ``a`` and ``b`` of the same seed share
+    their training and test samples, so the per-seed difference has less noise than either
+    error. Returns ``{"mean", "se", "seeds", "t"}``: ``se`` is the spread of the differences
+    over the ``S`` seeds, ``std / sqrt(S)``, but never less than the test-set part,
+    ``sqrt(mean(stderr_a^2 + stderr_b^2) / S)``; ``t`` is the one-sided Student-t quantile at
+    ``level`` with ``S - 1`` degrees of freedom, so that ``mean > t * se`` is a one-sided test
+    at that level of the claim "b has the larger error" (``mean < -t * se``: the smaller).
+    """
+    from scipy import stats
+
+    check_positive(level, "level")
+    if not level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    for col in ("protocol", x, "seed", "test_error", "stderr"):
+        if col not in df.columns:
+            raise ValueError(f"df must have a column {col!r} (a learning_curves table)")
+    rows = df[np.isclose(df[x].astype(float), at)]
+    per = {}
+    for name in (a, b):
+        part = rows[rows["protocol"] == name].set_index("seed")
+        if part.empty:
+            raise ValueError(f"no rows for protocol {name!r} at {x} = {at}")
+        per[name] = part
+    d = (per[b]["test_error"] - per[a]["test_error"]).dropna()
+    S = len(d)
+    if S < 2:
+        raise ValueError(f"need at least two seeds shared by {a} and {b} at {x} = {at}, got {S}")
+    held_out = np.sqrt((per[a]["stderr"] ** 2 + per[b]["stderr"] ** 2).loc[d.index].mean() / S)
+    se = max(float(d.std(ddof=1)) / np.sqrt(S), float(held_out))
+    return {"mean": float(d.mean()), "se": se, "seeds": S,
+            "t": float(stats.t.ppf(level, S - 1))}

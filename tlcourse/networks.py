@@ -376,8 +376,9 @@ def train_source(
 
     ``rng`` seeds both the samples and the network's random start (independent streams);
     ``train_kwargs`` go to :func:`train` (defaults: full-batch Adam, lr 0.01, 1000 epochs, weight
-    decay 0.1, no early stopping). The training history is kept as ``net.history``. Measure the
-    source test error with :func:`test_error` on fresh samples.
+    decay 0.1, no early stopping). The training history is kept as ``net.history`` and the random
+    start as ``net.initial_weights`` (float64 ``(W, v)``, as :meth:`TwoLayerNet.weights`).
+    Measure the source test error with :func:`test_error` on fresh samples.
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
@@ -385,6 +386,7 @@ def train_source(
     g_data, g_init, g_train = as_generator(rng).spawn(3)
     X, y = task.sample(n_samples, rng=g_data)
     net = TwoLayerNet(task.N, K, activation, rng=g_init, dtype=dtype, device=device)
+    net.initial_weights = net.weights()  # the random start, to compare before and after
     net.history = train(net, X, y, rng=g_train, **train_kwargs)
     return net
 
