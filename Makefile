@@ -10,7 +10,7 @@ BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: install vendor book student test lint clean
+.PHONY: install vendor book student test lint clean lint-meta publish
 
 install: $(VENV)/.installed
 
@@ -24,8 +24,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 vendor: install
 	$(BIN)/python tools/vendor_assets.py
 
-# The HTML book lands in _build/html (fast setting: _build/fast/_build/html).
+# The HTML book lands in _build/html (fast setting: _build/fast/_build/html). The chapters are
+# executed first, JOBS at a time, into the build's execution cache (tools/execute_chapters.py);
+# the build then finds them there.
+JOBS ?= 2
 book: install vendor
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/python tools/execute_chapters.py --jobs $(JOBS) --cache $(BOOK_OUT)/_build/.jupyter_cache
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
 
 # The student edition: the same book with every exercise solution removed, in
@@ -37,12 +41,37 @@ student: install vendor
 	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --path-output $(STUDENT_OUT)
 
-lint: install
+lint: install lint-meta
 	$(BIN)/ruff check .
 
-# Unit tests of tlcourse plus every chapter executed by nbval, always in the fast setting.
+# The GitHub workflows (actionlint, with shellcheck on their scripts; GitHub's workflow schema) and
+# CITATION.cff (the Citation File Format schema), offline: the schemas ship inside check-jsonschema.
+lint-meta: install
+	$(BIN)/actionlint -no-color -shellcheck=$(BIN)/shellcheck -pyflakes= .github/workflows/*.yml
+	$(BIN)/python tools/check_schemas.py
+
+# Every test, in the fast setting, one execution stage at a time (tools/run_tests.py): unit tests
+# and every chapter under nbval; then the fast book (`make book TLCOURSE_SIZE=fast`); then the
+# built book in headless Chromium and the student edition. Ends with a one-line summary.
 test: install lint
-	TLCOURSE_SIZE=fast $(BIN)/python -m pytest -n 2 --dist loadfile
+	TLCOURSE_SIZE=fast $(BIN)/python tools/run_tests.py
+
+# Publish by hand, without GitHub Actions: push the built book ($(BOOK_OUT)/_build/html; run
+# `make book` first) to the gh-pages branch of the git remote $(PAGES_REMOTE) with ghp-import (-n
+# writes .nojekyll, so that GitHub Pages serves the book's _static/ folder as it is). With
+# PUBLISH_STUDENT_EDITION=true the student edition (run `make student` first) goes under /student/,
+# as in .github/workflows/publish.yml. The site is assembled in _build/site.
+PAGES_REMOTE ?= origin
+PUBLISH_STUDENT_EDITION ?= false
+publish:
+	@test -x $(BIN)/ghp-import || { echo "publish: $(BIN)/ghp-import is missing: run 'make install'"; exit 1; }
+	@test -f $(BOOK_OUT)/_build/html/index.html || { echo "publish: no book in $(BOOK_OUT)/_build/html: run 'make book' first"; exit 1; }
+	rm -rf _build/site && cp -r $(BOOK_OUT)/_build/html _build/site
+	@if [ "$(PUBLISH_STUDENT_EDITION)" = true ]; then \
+	  test -f $(STUDENT_OUT)/_build/html/index.html || { echo "publish: no student edition in $(STUDENT_OUT)/_build/html: run 'make student' first"; exit 1; }; \
+	  echo "adding the student edition under student/"; cp -r $(STUDENT_OUT)/_build/html _build/site/student; \
+	fi
+	$(BIN)/ghp-import -n -p -r $(PAGES_REMOTE) -b gh-pages -m "Publish the book built from $$(git rev-parse --short HEAD)" _build/site
 
 clean:
 	rm -rf _build

@@ -1,7 +1,10 @@
 """The Binder configuration (binder/) agrees with the project's pinned requirements.txt.
 
 Binder reads only binder/ when that folder exists, so its requirements must repeat every pin of
-requirements.txt; the only allowed difference is the CPU build of torch (from PyTorch's CPU index).
+requirements.txt; the only allowed differences are the CPU build of torch (from PyTorch's CPU index)
+and the development tools marked ``# dev-only`` in requirements.txt (linters of the workflows, the
+publishing tool), which a reader on Binder never runs: they may be left out of binder/, and neither
+the package nor a chapter may import them.
 """
 
 import os
@@ -37,6 +40,20 @@ def parse_requirements(path: Path) -> tuple[dict[str, Requirement], list[str]]:
     return reqs, options
 
 
+DEV_ONLY = "# dev-only"
+
+
+def dev_only(path: Path) -> set[str]:
+    """Normalised names of the requirements of ``path`` whose line ends with ``# dev-only``."""
+    names = set()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line, _, comment = raw.partition(" #")
+        line = line.strip()
+        if line and not line.startswith(("#", "-")) and f"#{comment}".strip() == DEV_ONLY:
+            names.add(re.sub(r"[-_.]+", "-", Requirement(line).name).lower())
+    return names
+
+
 def pinned_version(req: Requirement) -> Version:
     """The ``==`` pin of ``req``; an upper bound beside it (``<2``) must hold for the pin."""
     pins = [s for s in req.specifier if s.operator == "=="]
@@ -59,13 +76,31 @@ def binder_reqs():
 
 def test_same_packages(main_reqs, binder_reqs):
     main, binder = set(main_reqs[0]), set(binder_reqs[0])
-    assert main - binder == set(), f"missing from binder/requirements.txt: {sorted(main - binder)}"
+    missing = main - binder - dev_only(ROOT / "requirements.txt")
+    assert missing == set(), f"missing from binder/requirements.txt: {sorted(missing)}"
     extra = binder - main
     assert extra == set(), f"binder/requirements.txt has packages requirements.txt lacks: {extra}"
 
 
+def test_dev_only_tools_are_not_used_by_the_course(main_reqs):
+    """A ``# dev-only`` package is a tool: not a runtime dependency, and no module imports it."""
+    tools = dev_only(ROOT / "requirements.txt")
+    assert tools <= set(main_reqs[0]), f"dev-only names that requirements.txt lacks: {tools}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.sub(r"[-_.]+", "-", Requirement(d).name).lower() for d in project["dependencies"]}
+    assert tools & runtime == set(), f"runtime dependencies marked dev-only: {tools & runtime}"
+    sources = [*ROOT.joinpath("tlcourse").rglob("*.py"), *ROOT.joinpath("book").glob("*.md")]
+    for tool in tools:
+        module = tool.replace("-", "_")
+        pattern = re.compile(rf"^\s*(?:import|from)\s+{module}\b", re.MULTILINE)
+        users = [p.name for p in sources if pattern.search(p.read_text(encoding="utf-8"))]
+        assert not users, f"{tool} is marked dev-only (not on Binder) but {users} import it"
+
+
 def test_same_versions(main_reqs, binder_reqs):
     for name, req in main_reqs[0].items():
+        if name not in binder_reqs[0] and name in dev_only(ROOT / "requirements.txt"):
+            continue
         want, got = pinned_version(req), pinned_version(binder_reqs[0][name])
         assert got.public == want.public, f"{name}: requirements.txt pins {want}, binder {got}"
         bounds = {str(s) for s in req.specifier if s.operator != "=="}

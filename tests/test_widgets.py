@@ -44,9 +44,12 @@ def _sliders(explorer):
     return [w for w in explorer.children if isinstance(w, widgets.FloatSlider | widgets.IntSlider)]
 
 
-def test_explorer_builds_with_five_sliders_at_the_static_defaults():
+def _images(explorer):
+    return [o for o in explorer.output.outputs if "image/png" in o.get("data", {})]
+
+
+def test_explorer_builds_with_five_sliders_at_the_static_defaults(calls):
     explorer = chmm_explorer(D=8, N=12, n=30)
-    assert isinstance(explorer, widgets.interactive)
     sliders = _sliders(explorer)
     assert len(sliders) == 5
     ranges = {(w.min, w.max) for w in sliders}
@@ -57,6 +60,9 @@ def test_explorer_builds_with_five_sliders_at_the_static_defaults():
     for knob in KNOBS:
         assert kwargs[knob] == params[knob].default
     assert (kwargs["D"], kwargs["N"], kwargs["n"], kwargs["rng"]) == (8, 12, 30, 0)
+    # the first figure is drawn once, at the defaults, and held in the output area as a PNG
+    assert len(calls) == 1 and calls[0] == kwargs
+    assert len(_images(explorer)) == 1
 
 
 def test_moving_a_slider_calls_the_plotting_function(calls):
@@ -69,6 +75,47 @@ def test_moving_a_slider_calls_the_plotting_function(calls):
     assert (calls[-1]["D"], calls[-1]["N"], calls[-1]["n"], calls[-1]["rng"]) == (8, 12, 30, 3)
     sliders[4].value = 5
     assert calls[-1]["latent_removed"] == 5 and calls[-1]["teacher_perturbation"] == 0.75
+    assert explorer.kwargs["latent_removed"] == 5
+
+
+EXPLORER_NOTEBOOK = """\
+from IPython.display import display
+from tlcourse.widgets import chmm_explorer
+display(chmm_explorer(D=8, N=12, n=30))
+"""
+
+
+def test_displaying_an_explorer_headless_sends_nothing_back_to_the_kernel():
+    """The book build executes chapters with nbclient, which answers every output printed into an
+    Output widget with a message on the shell channel while it waits there for the cell's reply;
+    that left the reply unnoticed until the cell's time limit (tools/stress_execution.py). An
+    explorer must cause no such message, and still embed its first figure in the widget state."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    sent = []
+
+    class SpyClient(NotebookClient):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            send = kc.shell_channel.send
+
+            def spy(msg):
+                sent.append(msg["header"]["msg_type"])
+                return send(msg)
+
+            kc.shell_channel.send = spy
+            return kc
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    SpyClient(nb, timeout=120, kernel_name="python3").execute()
+    assert set(sent) <= {"kernel_info_request", "execute_request"}, sent
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    outputs = [m["state"].get("outputs", []) for m in state.values()
+               if m["model_name"] == "OutputModel"]
+    assert any("image/png" in o.get("data", {}) for out in outputs for o in out), outputs
 
 
 def test_explorer_rejects_bad_sizes():

@@ -1,0 +1,136 @@
+"""Execute the book's chapters in parallel into the book's execution cache, before the build.
+
+Jupyter Book 1 executes the chapters one after the other; on two cores that leaves one idle for
+most of a build. This script does the same execution, the same way (MyST-NB's reader, then
+jupyter-cache's ``single_nb_execution``, with the per-cell ``timeout`` of ``_config.yml``), for
+``--jobs`` chapters at a time, and stores each executed chapter in the jupyter-cache that the build
+reads; ``jupyter-book build`` then finds every chapter in the cache and executes nothing. Chapters
+already in the cache (unchanged since their last execution) are skipped.
+
+A chapter that fails stops the run with its name and the failing cell's traceback (a hung cell
+fails after ``timeout`` seconds with the cell named). ``make book`` runs this script first.
+
+Usage: ``python tools/execute_chapters.py --cache _build/.jupyter_cache --jobs 2``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_sources(toc: dict) -> list[Path]:
+    """The source files of a Jupyter Book table of contents, in reading order."""
+    names: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    names.append(node[key])
+            for value in node.values():
+                if isinstance(value, list | dict):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    paths = []
+    for name in dict.fromkeys(names):
+        for suffix in ("", ".md", ".ipynb"):
+            if (ROOT / f"{name}{suffix}").is_file():
+                paths.append(ROOT / f"{name}{suffix}")
+                break
+    return paths
+
+
+def read_notebook(path: Path, extensions: list[str]):
+    """A chapter as MyST-NB's reader makes it (so that its cache key is the build's), or None."""
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    text = path.read_text(encoding="utf-8")
+    if not is_myst_markdown_notebook(text):
+        return None
+    config = MdParserConfig(enable_extensions=set(extensions))
+    nb = read_myst_markdown_notebook(text, config=config, add_source_map=True, path=path)
+    return nb if any(cell.cell_type == "code" for cell in nb.cells) else None
+
+
+def execute(path: str, nb, timeout: int) -> tuple:
+    """Execute one notebook in the chapter's folder (a worker process)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout,
+                                 allow_errors=False, meta_override=True)
+    return result.nb, result.time, result.exc_string if result.err is not None else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, required=True, help="the build's jupyter-cache")
+    parser.add_argument("--jobs", type=int, default=2, help="chapters executed at a time")
+    parser.add_argument("--only", nargs="+", type=Path, help="these chapters only (paths)")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.cache.main import CacheBundleIn
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    timeout = int(config["execute"]["timeout"])
+    extensions = config.get("parse", {}).get("myst_enable_extensions", [])
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    cache = get_cache(str(args.cache))
+
+    todo = []
+    only = {path.resolve() for path in args.only or []}
+    for path in toc_sources(toc):
+        if only and path.resolve() not in only:
+            continue
+        nb = read_notebook(path, extensions)
+        if nb is None:
+            continue
+        try:
+            cache.match_cache_notebook(nb)
+        except KeyError:
+            todo.append((path, nb))
+    if not todo:
+        print("execute: every chapter is in the execution cache", flush=True)
+        return 0
+    print(f"execute: {len(todo)} chapters, {args.jobs} at a time, at most {timeout} s per cell",
+          flush=True)
+    t0 = time.monotonic()
+    failed = []
+    with ProcessPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(execute, str(path), nb, timeout): path for path, nb in todo}
+        for future in as_completed(futures):
+            path = futures[future].relative_to(ROOT)
+            executed, seconds, error = future.result()
+            if error is None:
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(executed, str(futures[future]),
+                                  data={"execution_seconds": seconds}),
+                    check_validity=False, overwrite=True)
+                print(f"execute: {path} in {seconds:.0f} s", flush=True)
+            else:
+                failed.append(path)
+                print(f"execute: {path} FAILED after {seconds:.0f} s\n{error}", flush=True)
+    print(f"execute: {len(todo) - len(failed)} of {len(todo)} chapters executed in "
+          f"{time.monotonic() - t0:.0f} s", flush=True)
+    if failed:
+        print(f"execute: failed: {', '.join(map(str, failed))}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

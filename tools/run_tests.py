@@ -1,0 +1,134 @@
+"""Every test of the course, one execution stage at a time (what ``make test`` runs).
+
+1. **unit tests and chapters**: pytest over ``tests/`` (but the tests of the built book) and nbval
+   over every chapter, two workers;
+2. **fast book**: the README's build command in the fast setting (``make book TLCOURSE_SIZE=fast``,
+   warnings are errors), so that no kernel of stage 1 runs beside the build's;
+3. **built book**: the tests that read that build (headless Chromium over every page, links,
+   downloads) and the student edition's.
+
+Each stage prints a progress line when it starts and ends; the run ends with a one-line summary
+(tests passed/failed, chapters executed, book built, browser pages checked) and exits non-zero if
+anything failed. A stage that fails stops the run: later stages would test something broken.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "_build" / "test"
+BOOK_OUT = ROOT / "_build" / "fast"
+BUILT_BOOK_TESTS = ["tests/test_html.py", "tests/test_student_edition.py"]
+
+
+@dataclass
+class Tally:
+    """What the pytest stages saw, from their JUnit reports."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    chapters: set[str] = field(default_factory=set)
+    chapters_failed: set[str] = field(default_factory=set)
+    pages: set[str] = field(default_factory=set)
+
+    def add(self, report: Path) -> None:
+        if not report.exists():
+            return
+        for case in ET.parse(report).getroot().iter("testcase"):
+            outcome = ("failed" if case.find("failure") is not None or case.find("error")
+                       is not None else "skipped" if case.find("skipped") is not None
+                       else "passed")
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            name, file = case.get("name", ""), case.get("file") or case.get("classname", "")
+            chapter = re.match(r"book[/.](\w+)", file.replace("\\", "/"))
+            if chapter:
+                self.chapters.add(chapter.group(1))
+                if outcome == "failed":
+                    self.chapters_failed.add(chapter.group(1))
+            page = re.match(r"test_page_renders_offline\[(.+)\]", name)
+            if page and outcome == "passed":
+                self.pages.add(page.group(1))
+
+
+def stage(number: int, title: str, cmd: list[str], env: dict, log: Path | None = None) -> bool:
+    """Run one stage, with a line when it starts and one when it ends; True if it passed."""
+    print(f"\n==> stage {number}/3: {title}", flush=True)
+    print(f"    $ {' '.join(cmd)}", flush=True)
+    t0 = time.monotonic()
+    if log is None:
+        code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    else:
+        with open(log, "w", encoding="utf-8") as out:
+            code = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT).returncode
+        if code != 0:
+            lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+            problems = [line for line in lines if re.search(r"WARNING|ERROR|Error|Timeout", line)]
+            print("\n".join(problems[-30:] + lines[-15:]), flush=True)
+    verdict = "passed" if code == 0 else f"FAILED (exit {code})"
+    print(f"<== stage {number}/3: {title}: {verdict} in {time.monotonic() - t0:.0f} s",
+          flush=True)
+    return code == 0
+
+
+def book_executions(log: Path) -> tuple[int, int]:
+    """(notebooks executed, notebooks taken from the execution cache) by a book build's log."""
+    if not log.exists():
+        return 0, 0
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return (len(re.findall(r"Executed notebook in", text)),
+            len(re.findall(r"Using cached notebook outputs", text)))
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, TLCOURSE_SIZE="fast")
+    env.setdefault("OMP_NUM_THREADS", "1")
+    python = sys.executable
+    tally = Tally()
+    t0 = time.monotonic()
+
+    unit = OUT / "stage1.xml"
+    ignore = [f"--ignore={path}" for path in BUILT_BOOK_TESTS]
+    ok = stage(1, "unit tests and every chapter under nbval",
+               [python, "-m", "pytest", "-n", "2", "--dist", "loadfile", *ignore,
+                f"--junitxml={unit}"], env)
+    tally.add(unit)
+
+    book_log = OUT / "book.log"
+    built = False
+    if ok:
+        built = ok = stage(2, "the fast book (make book TLCOURSE_SIZE=fast, warnings are errors)",
+                           ["make", "--no-print-directory", "book", "TLCOURSE_SIZE=fast"], env,
+                           log=book_log)
+    if ok:
+        browser = OUT / "stage3.xml"
+        ok = stage(3, "the built book: every page in headless Chromium, links, student edition",
+                   [python, "-m", "pytest", "-n", "2", *BUILT_BOOK_TESTS, "--dist", "loadfile",
+                    f"--junitxml={browser}"],
+                   dict(env, TLCOURSE_BOOK_BUILT="1", TLCOURSE_BOOK_OUT=str(BOOK_OUT)))
+        tally.add(browser)
+
+    executed, cached = book_executions(book_log)
+    book = (f"book built ({executed} chapters executed, {cached} from the cache)" if built
+            else "book NOT built")
+    failed_chapters = (f" ({', '.join(sorted(tally.chapters_failed))} failed)"
+                       if tally.chapters_failed else "")
+    print(f"\n{'PASSED' if ok else 'FAILED'}: {tally.passed} tests passed, {tally.failed} failed, "
+          f"{tally.skipped} skipped; {len(tally.chapters)} chapters executed under nbval"
+          f"{failed_chapters}; {book}; {len(tally.pages)} pages checked in the browser; "
+          f"{(time.monotonic() - t0) / 60:.1f} min", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
