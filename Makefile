@@ -1,5 +1,6 @@
 # The course's commands. `make book` builds the HTML book, `make test` runs every test.
-# Both create the virtual environment .venv and install requirements.txt on first use.
+# Both create the virtual environment .venv and install requirements-lock.txt (every dependency
+# pinned, generated from requirements.txt by `make lock`) on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,15 +11,20 @@ BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: install vendor book student test lint clean lint-meta publish
+.PHONY: install lock vendor book student test lint clean lint-meta publish
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements-lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-lock.txt
 	touch $@
+
+# After editing requirements.txt: resolve every transitive pin into requirements-lock.txt
+# (pip-tools' pip-compile; takes minutes) and regenerate binder/requirements.txt from it.
+lock: install
+	$(BIN)/python tools/lock.py
 
 # MathJax, require.js and the widget manager, pinned in tools/vendor/, served from the book itself.
 vendor: install
@@ -41,8 +47,11 @@ student: install vendor
 	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --path-output $(STUDENT_OUT)
 
+# ruff over the package, the tests and the code cells of every chapter (book/*.md, read as
+# notebooks by jupytext into a temporary folder).
 lint: install lint-meta
 	$(BIN)/ruff check .
+	$(BIN)/python tools/lint_chapters.py
 
 # The GitHub workflows (actionlint, with shellcheck on their scripts; GitHub's workflow schema) and
 # CITATION.cff (the Citation File Format schema), offline: the schemas ship inside check-jsonschema.

@@ -2,13 +2,20 @@
 
 nbval collects only ``.ipynb`` files; this collector reuses nbval's own, reading each chapter
 through jupytext instead of nbformat. Active only when pytest runs with ``--nbval``/``--nbval-lax``.
+
+The tests run in the fast size setting: ``TLCOURSE_SIZE`` defaults to ``fast`` here, before
+anything imports tlcourse, and the chapters' kernels inherit it. Set it explicitly to override.
 """
 
-from contextlib import contextmanager
-from unittest import mock
+import os
 
-import jupytext
-import nbval.plugin
+os.environ.setdefault("TLCOURSE_SIZE", "fast")
+
+from contextlib import contextmanager  # noqa: E402
+from unittest import mock  # noqa: E402
+
+import jupytext  # noqa: E402
+import nbval.plugin  # noqa: E402
 
 
 @contextmanager

@@ -23,7 +23,7 @@ import time
 import torch
 
 import tlcourse as tl
-from tlcourse import curves, networks
+from tlcourse import curves, networks, stats
 
 
 def matmul_rate(n: int, N: int, K: int, dtype=networks.DTYPE, repeats: int = 30) -> float:
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     print(f"TL + RF curve: {len(alphas)} sizes x 3 seeds (n up to {max(df['n'])}), "
           f"n_jobs={args.jobs}: {t_curve:.1f} s wall, {cpu_curve:.1f} s CPU in this process "
           f"(target <= 60 s); load average {os.getloadavg()[0]:.1f}")
-    print(curves.summarize(df).round(4).to_string(index=False))
+    print(stats.summarize(df).round(4).to_string(index=False))
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
     return 0
 

@@ -34,10 +34,12 @@ def main() -> None:
     target = tl.make_target(src, teacher_perturbation=0.3, rng=2)
 
     t0, c0 = time.perf_counter(), time.process_time()
-    Omega, Phi = theory.feature_covariances(W, target, phi="erf", method="analytic")
+    Omega, Phi = theory.feature_covariances(W, target, activation="erf", method="analytic")
     t_cov = time.perf_counter() - t0
     t0 = time.perf_counter()
-    results = theory.solve_gcm(Omega, Phi, target.theta, alpha=list(ALPHAS), lam=LAM)
+    # K = N: the GCM's samples per feature n / K is the course's alpha = n / N
+    results = theory.solve_gcm(Omega, Phi, target.theta, samples_per_feature=list(ALPHAS),
+                               lam=LAM)
     t_solve = time.perf_counter() - t0
     total, cpu = t_cov + t_solve, time.process_time() - c0
 
@@ -51,7 +53,8 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall time counts other jobs)")
     print("\n alpha   test error  iterations  residual")
     for r in results:
-        print(f"{r.alpha:6.2f}   {r.test_error:.5f}    {r.iterations:5d}     {r.residual:.1e}")
+        print(f"{r.samples_per_feature:6.2f}   {r.test_error:.5f}    {r.iterations:5d}     "
+              f"{r.residual:.1e}")
     print(f"all converged: {all(r.converged for r in results)}; "
           f"largest residual {max(r.residual for r in results):.1e}")
 

@@ -1,12 +1,15 @@
-"""The Binder configuration (binder/) agrees with the project's pinned requirements.txt.
+"""The lock file and the Binder configuration agree with the project's requirements.txt.
 
-Binder reads only binder/ when that folder exists, so its requirements must repeat every pin of
-requirements.txt; the only allowed differences are the CPU build of torch (from PyTorch's CPU index)
-and the development tools marked ``# dev-only`` in requirements.txt (linters of the workflows, the
-publishing tool), which a reader on Binder never runs: they may be left out of binder/, and neither
-the package nor a chapter may import them.
+requirements.txt pins what the course uses directly; requirements-lock.txt (generated from it by
+tools/lock.py, ``make lock``) pins every transitive dependency and is what ``make install``
+installs. Binder reads only binder/ when that folder exists: binder/requirements.txt is generated
+from the lock by the same script. The only differences: the CPU build of torch (from PyTorch's CPU
+index), and the development tools marked ``# dev-only`` in requirements.txt (linters of the
+workflows, the publishing and locking tools), which a reader on Binder never runs: they are left
+out of binder/ with what only they need, and neither the package nor a chapter may import them.
 """
 
+import importlib.util
 import os
 import re
 import tomllib
@@ -70,16 +73,13 @@ def main_reqs():
 
 
 @pytest.fixture(scope="module")
+def lock_reqs():
+    return parse_requirements(ROOT / "requirements-lock.txt")
+
+
+@pytest.fixture(scope="module")
 def binder_reqs():
     return parse_requirements(BINDER / "requirements.txt")
-
-
-def test_same_packages(main_reqs, binder_reqs):
-    main, binder = set(main_reqs[0]), set(binder_reqs[0])
-    missing = main - binder - dev_only(ROOT / "requirements.txt")
-    assert missing == set(), f"missing from binder/requirements.txt: {sorted(missing)}"
-    extra = binder - main
-    assert extra == set(), f"binder/requirements.txt has packages requirements.txt lacks: {extra}"
 
 
 def test_dev_only_tools_are_not_used_by_the_course(main_reqs):
@@ -97,14 +97,61 @@ def test_dev_only_tools_are_not_used_by_the_course(main_reqs):
         assert not users, f"{tool} is marked dev-only (not on Binder) but {users} import it"
 
 
-def test_same_versions(main_reqs, binder_reqs):
+@pytest.fixture(scope="module")
+def lock_tool():
+    spec = importlib.util.spec_from_file_location("lock_tool", ROOT / "tools" / "lock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lock_pins_every_requirement_at_its_version(main_reqs, lock_reqs):
     for name, req in main_reqs[0].items():
-        if name not in binder_reqs[0] and name in dev_only(ROOT / "requirements.txt"):
+        assert name in lock_reqs[0], f"{name} of requirements.txt is not in the lock: make lock"
+        want, got = pinned_version(req), pinned_version(lock_reqs[0][name])
+        assert got == want, f"{name}: requirements.txt pins {want}, the lock {got}: make lock"
+
+
+def test_lock_pins_everything_and_no_cuda(lock_reqs):
+    reqs, options = lock_reqs
+    assert len(reqs) > 100, "the lock holds the transitive dependencies too"
+    for name, req in reqs.items():
+        pinned_version(req)  # every line is an exact pin
+        assert not name.startswith("nvidia-"), f"the lock pulls the CUDA package {name}"
+    assert pinned_version(reqs["torch"]).local is None, "the lock pins torch's public version"
+    assert options == ["-e ."], f"the lock installs the course package (-e .) only: {options}"
+
+
+def test_binder_is_generated_from_the_lock(lock_tool):
+    lock = (ROOT / "requirements-lock.txt").read_text(encoding="utf-8")
+    binder = (BINDER / "requirements.txt").read_text(encoding="utf-8")
+    dev_only = lock_tool.dev_only_names((ROOT / "requirements.txt").read_text(encoding="utf-8"))
+    assert binder == lock_tool.binder_requirements(lock, dev_only), (
+        "binder/requirements.txt is not what tools/lock.py generates from the lock: run "
+        "`.venv/bin/python tools/lock.py --binder-only` (never edit it by hand)"
+    )
+
+
+def test_binder_has_the_lock_s_packages_and_versions(lock_reqs, binder_reqs, lock_tool):
+    lock = (ROOT / "requirements-lock.txt").read_text(encoding="utf-8")
+    dev_only = lock_tool.dev_only_names((ROOT / "requirements.txt").read_text(encoding="utf-8"))
+    left_out = lock_tool.left_out_of_binder(lock, dev_only)
+    assert dev_only <= left_out, "the dev-only tools are not on Binder"
+    assert set(lock_reqs[0]) - left_out == set(binder_reqs[0])
+    for name, req in lock_reqs[0].items():
+        if name in left_out:
             continue
         want, got = pinned_version(req), pinned_version(binder_reqs[0][name])
-        assert got.public == want.public, f"{name}: requirements.txt pins {want}, binder {got}"
-        bounds = {str(s) for s in req.specifier if s.operator != "=="}
-        assert bounds == {str(s) for s in binder_reqs[0][name].specifier if s.operator != "=="}
+        assert got.public == want.public, f"{name}: the lock pins {want}, binder {got}"
+        assert got.local is None or name == "torch", f"{name}: only torch may differ ({got})"
+
+
+def test_portable_lock_refuses_cuda_and_machine_paths(lock_tool):
+    text = "-e file:///somewhere/tlcourse\ntorch==2.13.0+cpu\n    # via tlcourse\n"
+    out = lock_tool.portable_lock(text)
+    assert "-e .\n" in out and "torch==2.13.0\n" in out and "file://" not in out
+    with pytest.raises(SystemExit, match="CUDA"):
+        lock_tool.portable_lock("torch==2.13.0\nnvidia-cublas-cu12==12.8.4.1\n")
 
 
 def test_torch_is_the_cpu_build(binder_reqs):
@@ -117,6 +164,11 @@ def test_torch_is_the_cpu_build(binder_reqs):
 def test_installs_the_course_package(main_reqs, binder_reqs):
     assert "-e ." in main_reqs[1]
     assert "-e ." in binder_reqs[1], "binder must install tlcourse (-e .) like requirements.txt"
+
+
+def test_make_install_uses_the_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --quiet -r requirements-lock.txt" in makefile
 
 
 def test_python_version_satisfies_the_project():

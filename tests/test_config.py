@@ -5,10 +5,11 @@ import pytest
 from tlcourse import config
 
 
-def test_the_test_command_runs_in_the_fast_setting():
-    """`make test` (and so CI) must run the chapters small: nbval kernels inherit this variable."""
+def test_the_tests_run_in_the_fast_setting():
+    """The chapters run small under pytest: conftest.py sets TLCOURSE_SIZE=fast unless it is set
+    already, and nbval's kernels inherit it (a plain `pytest` needs no variable)."""
     assert config.size() == "fast", (
-        "run the tests with TLCOURSE_SIZE=fast (the README's test command does)"
+        "TLCOURSE_SIZE is set to something else than fast: the tests run the chapters small"
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from joblib import parallel_config
 
 import tlcourse as tl
-from tlcourse import curves, networks, protocols
+from tlcourse import curves, networks, protocols, stats
 
 matplotlib.use("Agg")
 
@@ -83,17 +83,17 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 
 def test_summarize_gives_mean_and_standard_error_across_seeds(pair):
     df = _curves(pair)
-    s = curves.summarize(df)
+    s = stats.summarize(df)
     row = s[(s["protocol"] == "RF") & (s["alpha"] == 2.0)].iloc[0]
     errs = df[(df["protocol"] == "RF") & (df["alpha"] == 2.0)]["test_error"]
     ses = df[(df["protocol"] == "RF") & (df["alpha"] == 2.0)]["stderr"]
     assert row["test_error"] == pytest.approx(errs.mean())
     assert row["sem"] == pytest.approx(max(errs.std(), np.sqrt(np.mean(ses**2))) / np.sqrt(2))
-    one = curves.summarize(df[df["seed"] == 0])
+    one = stats.summarize(df[df["seed"] == 0])
     np.testing.assert_allclose(one["sem"], df[df["seed"] == 0]["stderr"], rtol=1e-12)
     # the floor: two seeds that happen to agree still carry their test-set noise
     twins = df[df["seed"] == 0].assign(seed=1)
-    both = curves.summarize(pd.concat([df[df["seed"] == 0], twins]))
+    both = stats.summarize(pd.concat([df[df["seed"] == 0], twins]))
     np.testing.assert_allclose(both["sem"], one["sem"] / np.sqrt(2), rtol=1e-12)
 
 
@@ -130,4 +130,4 @@ def test_bad_inputs_name_the_argument(pair):
     with pytest.raises(ValueError, match="N = 31"):
         curves.learning_curves(source, tl.make_source(15, 31, rng=0), ns=[10])
     with pytest.raises(ValueError, match="df must have"):
-        curves.summarize(pd.DataFrame({"protocol": ["TL"]}))
+        stats.summarize(pd.DataFrame({"protocol": ["TL"]}))

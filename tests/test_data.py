@@ -73,12 +73,19 @@ def test_textbook_covariance_is_the_large_D_limit():
     assert gaps[0] > 2 * gaps[1] > 4 * gaps[2]  # column-norm fluctuations shrink as 1/sqrt(D)
 
 
-def test_sampling_is_deterministic_and_blockwise_invariant():
+def test_sampling_is_deterministic_and_blockwise_invariant(monkeypatch):
     src = tl.make_source(20, 30, rng=10)
     X1, y1 = src.sample(9000, rng=11)  # more rows than one block
     X2, y2 = src.sample(9000, rng=np.random.default_rng(11))
     np.testing.assert_array_equal(X1, X2)
     np.testing.assert_array_equal(y1, y2)
+    # the block size changes nothing: other blocks, the same arrays
+    for rows in (7, 1000, 10_000):
+        monkeypatch.setattr(tl.data, "_CHUNK_ROWS", rows)
+        Xb, yb, Cb = src.sample(9000, rng=11, return_latent=True)
+        np.testing.assert_array_equal(Xb, X1)
+        np.testing.assert_array_equal(yb, y1)
+        np.testing.assert_array_equal(Cb[:5], np.random.default_rng(11).standard_normal((5, 20)))
     X3, _ = src.sample(9000, rng=12)
     assert not np.array_equal(X1, X3)
     X32, y32 = src.sample(100, rng=11, dtype=np.float32)

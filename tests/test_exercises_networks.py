@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import tlcourse as tl
-from tlcourse import activations, networks
+from tlcourse import activations, featuremap, phenomena
 from tlcourse.exercises import networks as ex
 
 
@@ -52,15 +52,15 @@ def test_alignment_right_and_bounds(W_F):
     Q = np.linalg.qr(F.T)[0]
     value = np.sum((W @ Q @ Q.T) ** 2) / np.sum(W**2)
     assert ex.check_alignment(value, W, F)
-    assert 10 / 40 < ex.alignment(W, F) < 1
-    assert ex.alignment(F, F) == pytest.approx(1.0)  # rows of F lie in their own span
+    assert 10 / 40 < phenomena.alignment(W, F) < 1
+    assert phenomena.alignment(F, F) == pytest.approx(1.0)  # rows of F lie in their own span
 
 
 @pytest.mark.parametrize("tag", ["complement", "not_squared", "not_normalised", "not_a_projector",
                                  "random_baseline"])
 def test_alignment_wrong_answers_are_named(W_F, tag):
     W, F = W_F
-    ref = ex.alignment(W, F)
+    ref = phenomena.alignment(W, F)
     value = {
         "complement": 1 - ref,
         "not_squared": math.sqrt(ref),
@@ -87,7 +87,7 @@ def _sklearn(V, y, C):
 
 def test_tl_readout_right_with_scikit_learn(readout_problem):
     W, X, y = readout_problem
-    V = networks.features(W, X)
+    V = featuremap.features(W, X)
     v = _sklearn(V / np.sqrt(20), y, 1 / 0.1).coef_.ravel()
     assert ex.check_tl_readout(v, W, X, y, 0.1)
 
@@ -96,7 +96,7 @@ def test_tl_readout_right_with_scikit_learn(readout_problem):
 def test_tl_readout_wrong_answers_are_named(readout_problem, tag):
     W, X, y = readout_problem
     lam = 0.1
-    V = networks.features(W, X)
+    V = featuremap.features(W, X)
     v = {
         "C_is_lam": lambda: _sklearn(V / np.sqrt(20), y, lam).coef_.ravel(),
         "no_sqrt_k": lambda: _sklearn(V, y, 1 / lam).coef_.ravel(),
@@ -121,7 +121,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="activation"):
         ex.check_feature_map(right_features, "sign")
     with pytest.raises(ValueError, match="share N"):
-        ex.alignment(np.ones((2, 3)), np.ones((2, 4)))
+        phenomena.alignment(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="lam"):
         ex.check_tl_readout(np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones(4), -1.0)
     with pytest.raises(ValueError, match="error"):

@@ -54,11 +54,13 @@ def test_omega_right_and_wrong(small):
 
 def test_ridge_error_right_and_wrong():
     p = 200
-    res = theory.solve_gcm(np.eye(p), np.eye(p), np.ones(p), alpha=2.0, lam=0.1, loss="square")
+    res = theory.solve_gcm(np.eye(p), np.eye(p), np.ones(p), samples_per_feature=2.0, lam=0.1,
+                           loss="square")
     assert ex.check_ridge_error(res.test_error, 2.0, 0.1)
     assert ex.check_ridge_error(100 * res.test_error, 2.0, 0.1).diagnosis == "percent"
     assert ex.check_ridge_error(1 - res.test_error, 2.0, 0.1).diagnosis == "accuracy"
-    logi = theory.solve_gcm(np.eye(p), np.eye(p), np.ones(p), alpha=2.0, lam=0.1).test_error
+    logi = theory.solve_gcm(np.eye(p), np.eye(p), np.ones(p), samples_per_feature=2.0,
+                            lam=0.1).test_error
     assert ex.check_ridge_error(logi, 2.0, 0.1).diagnosis == "logistic"
     assert ex.check_ridge_error(0.3, 2.0, 0.1).diagnosis == "unknown"
     with pytest.raises(ValueError, match="alpha"):

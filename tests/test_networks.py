@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import tlcourse as tl
-from tlcourse import networks
+from tlcourse import featuremap, networks, stats
 from tlcourse.networks import TwoLayerNet
 
 
@@ -21,7 +21,7 @@ def samples(task):
     return task.sample(300, rng=1)
 
 
-@pytest.mark.parametrize("activation", networks.NET_ACTIVATIONS)
+@pytest.mark.parametrize("activation", featuremap.NET_ACTIVATIONS)
 def test_forward_is_the_formula(samples, activation):
     X, _ = samples
     net = TwoLayerNet(40, 30, activation, rng=2, dtype=torch.float64)
@@ -30,15 +30,15 @@ def test_forward_is_the_formula(samples, activation):
     expected = tl.activations.apply(activation, h) @ v / math.sqrt(30)
     got = net(torch.as_tensor(X)).detach().numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(networks.outputs(W, v, X, activation), expected, rtol=1e-12)
+    np.testing.assert_allclose(featuremap.outputs(W, v, X, activation), expected, rtol=1e-12)
 
 
 def test_features_in_blocks_match_one_product(samples, monkeypatch):
     X, _ = samples
     W = np.random.default_rng(3).standard_normal((25, 40))
-    whole = networks.features(W, X, "erf")
-    monkeypatch.setattr(networks, "_CHUNK_ROWS", 7)
-    np.testing.assert_allclose(networks.features(W, X, "erf"), whole, rtol=1e-12, atol=1e-14)
+    whole = featuremap.features(W, X, "erf")
+    monkeypatch.setattr(featuremap, "CHUNK_ROWS", 7)
+    np.testing.assert_allclose(featuremap.features(W, X, "erf"), whole, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(whole, tl.activations.apply("erf", X @ W.T / math.sqrt(40)))
     assert whole.shape == (300, 25) and whole.dtype == np.float64
 
@@ -122,10 +122,10 @@ def test_test_error_and_its_standard_error(samples):
     net = TwoLayerNet(40, 30, rng=4)
     W, v = net.weights()
     err, se = networks.test_error(net, X, y)
-    wrong = np.sign(networks.outputs(W, v, X)) != y
+    wrong = np.sign(featuremap.outputs(W, v, X)) != y
     assert err == wrong.mean()
     assert se == pytest.approx(math.sqrt(err * (1 - err) / 300))
-    assert networks.error_and_stderr(y, y) == (0.0, 0.0)
+    assert stats.error_and_stderr(y, y) == (0.0, 0.0)
 
 
 def test_bad_inputs_name_the_argument(task, samples):
@@ -162,7 +162,7 @@ def test_bad_inputs_name_the_argument(task, samples):
     with pytest.raises(ValueError, match="batch_size"):
         networks.train(net, X, y, batch_size=0)
     with pytest.raises(ValueError, match="N = 40"):
-        networks.features(np.ones((3, 40)), X[:, :10])
+        featuremap.features(np.ones((3, 40)), X[:, :10])
     with pytest.raises(ValueError, match="v must"):
         TwoLayerNet.from_weights(np.ones((3, 4)), np.ones(4))
     with pytest.raises(ValueError, match="n_samples"):

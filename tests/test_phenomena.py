@@ -1,73 +1,10 @@
-"""Tests of tlcourse.phenomena: crossovers, theory curves and gain maps, effective rank."""
+"""Tests of tlcourse.phenomena: theory curves and gain maps, effective rank, alignment."""
 
 import numpy as np
 import pytest
 
 import tlcourse as tl
 from tlcourse import phenomena, protocols
-
-
-def test_crossover_exact_on_a_line_in_log_alpha():
-    alpha = np.array([1.0, 2.0, 4.0, 8.0])
-    diff = np.log(3.0) - np.log(alpha)  # zero at alpha = 3, linear in log alpha
-    c = phenomena.crossover(alpha, diff, np.zeros(4))
-    assert c.alpha == pytest.approx(3.0, rel=1e-12)
-    assert c.low == pytest.approx(3.0) and c.high == pytest.approx(3.0)
-    assert c.fraction_found == 1.0
-
-
-def test_crossover_interval_matches_error_propagation():
-    # crossing between alpha = 2 and 4 at the middle in log alpha; the linearised standard
-    # deviation of the crossing is (dx / |d0 - d1|) * sqrt(s0^2 (1-t)^2 + s1^2 t^2) with t = 1/2
-    alpha = np.array([1.0, 2.0, 4.0, 8.0])
-    diff = np.array([0.3, 0.1, -0.1, -0.3])
-    se = np.full(4, 0.01)
-    c = phenomena.crossover(alpha, diff, se, n_draws=20_000, rng=1)
-    assert c.alpha == pytest.approx(np.sqrt(8.0))
-    sd_log = np.log(2.0) / 0.2 * np.sqrt(2 * 0.01**2 * 0.25)
-    # bootstrap half-width of the 68% interval, in log alpha, within 5% (20000 draws)
-    half = 0.5 * (np.log(c.high) - np.log(c.low))
-    assert half == pytest.approx(sd_log, rel=0.05)
-    assert c.low < c.alpha < c.high
-
-
-def test_crossover_none_when_curves_do_not_cross():
-    alpha = np.array([1.0, 2.0, 4.0])
-    c = phenomena.crossover(alpha, [0.3, 0.2, 0.1], [0.001] * 3)
-    assert c.alpha is None and c.low is None and c.fraction_found == 0.0
-    # noisy points: some draws cross although the measured curves do not
-    c = phenomena.crossover(alpha, [0.3, 0.2, 0.01], [0.01] * 3, n_draws=4000)
-    assert c.alpha is None and 0.05 < c.fraction_found < 0.3
-
-
-def test_crossover_takes_the_first_downward_crossing():
-    alpha = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
-    c = phenomena.crossover(alpha, [-0.1, 0.2, -0.2, 0.2, -0.2], np.zeros(5))
-    assert c.alpha == pytest.approx(np.sqrt(8.0))
-
-
-@pytest.mark.parametrize(
-    "kwargs, match",
-    [
-        ({"alpha": [1.0, 1.0, 2.0]}, "increasing"),
-        ({"alpha": [-1.0, 1.0, 2.0]}, "positive"),
-        ({"diff": [0.1, 0.0]}, "same length"),
-        ({"stderr": [0.1, -0.1, 0.1]}, ">= 0"),
-        ({"diff": [0.1, np.nan, 0.0]}, "finite"),
-        ({"alpha": [1.0]}, "at least 2"),
-    ],
-)
-def test_crossover_bad_input(kwargs, match):
-    args = {"alpha": [1.0, 2.0, 3.0], "diff": [0.1, 0.0, -0.1], "stderr": [0.0] * 3, **kwargs}
-    with pytest.raises(ValueError, match=match):
-        phenomena.crossover(args["alpha"], args["diff"], args["stderr"])
-
-
-def test_stderr_of_difference():
-    assert phenomena.stderr_of_difference(0.3, 0.4) == pytest.approx(0.5)
-    np.testing.assert_allclose(phenomena.stderr_of_difference([3.0, 0.0], [4.0, 1.0]), [5.0, 1.0])
-    with pytest.raises(ValueError, match="at least one"):
-        phenomena.stderr_of_difference()
 
 
 def test_effective_rank():
@@ -100,11 +37,12 @@ def test_theory_curve_matches_simulated_random_features(small):
     for seed in range(8):
         X, y = src.sample(int(alpha * 120), rng=100 + seed)
         Xt, yt = src.sample(4000, rng=200 + seed)
-        V, Vt = tl.networks.features(W, X), tl.networks.features(W, Xt)
+        V, Vt = tl.featuremap.features(W, X), tl.featuremap.features(W, Xt)
         v = tl.readout.fit_readout(V, y, lam)
         errs.append(np.mean(np.sign(Vt @ v) != yt))
     mean, se = np.mean(errs), np.std(errs, ddof=1) / np.sqrt(len(errs))
-    # finite-size corrections at this size are about 0.01 (MODEL.md 5.2): allow them beside 4 se
+    # finite-size corrections at this size are about 0.01 (chapter *The replica formula*):
+    # allow them beside 4 se
     assert abs(mean - eps_th) < 4 * se + 0.015, (mean, se, eps_th)
 
 

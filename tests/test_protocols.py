@@ -6,7 +6,7 @@ import torch
 from scipy.optimize import minimize
 
 import tlcourse as tl
-from tlcourse import networks, protocols, readout
+from tlcourse import featuremap, networks, protocols, readout
 
 FAST = {"epochs": 40}
 
@@ -43,7 +43,7 @@ def test_tl_readout_is_optimal_and_matches_an_independent_solver(source, target_
     net = protocols.fit("TL", source, X, y, lam=lam, rng=0)
     W_s = source.weights()[0]
     np.testing.assert_array_equal(net.weights()[0], W_s.astype(np.float32))  # frozen
-    V = networks.features(W_s, X, "erf")
+    V = featuremap.features(W_s, X, "erf")
     v = readout.fit_readout(V, y, lam)
     g0 = np.linalg.norm(readout.gradient(np.zeros(40), V, y, lam))
     assert np.linalg.norm(readout.gradient(v, V, y, lam)) < 1e-5 * g0
@@ -64,7 +64,7 @@ def test_fine_tuning_starts_exactly_at_the_tl_solution(source64, target_samples)
     np.testing.assert_array_equal(ft0.weights()[0], source64.weights()[0])
     ft = protocols.fit("FT", source64, X, y, lam=0.1, rng=0, epochs=20)
     assert ft.history.loss[0] == pytest.approx(
-        float(np.logaddexp(0, -y * networks.outputs(*tl_net.weights(), X)).mean()), rel=1e-12
+        float(np.logaddexp(0, -y * featuremap.outputs(*tl_net.weights(), X)).mean()), rel=1e-12
     )
     assert ft.history.loss[-1] < ft.history.loss[0]
 

@@ -20,7 +20,7 @@ MNIST_TEST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "m
 
 
 def idx_bytes(array: np.ndarray, code: int) -> bytes:
-    dtype = np.dtype(rd._IDX_DTYPES[code])
+    dtype = np.dtype(rd.files._IDX_DTYPES[code])
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     return header + np.ascontiguousarray(array, dtype=dtype).tobytes()
 
@@ -62,12 +62,12 @@ def write_cifar_like(folder: Path, n_per_batch=(5, 4), n_test=3, protocol=2, com
 # IDX
 
 
-@pytest.mark.parametrize("code", sorted(rd._IDX_DTYPES))
+@pytest.mark.parametrize("code", sorted(rd.files._IDX_DTYPES))
 @pytest.mark.parametrize("compress", [False, True])
 def test_read_idx_round_trip(tmp_path, code, compress):
     rng = np.random.default_rng(code)
-    array = (rng.standard_normal((3, 2, 5)) * 50).astype(rd._IDX_DTYPES[code])
-    if np.dtype(rd._IDX_DTYPES[code]).kind == "u":
+    array = (rng.standard_normal((3, 2, 5)) * 50).astype(rd.files._IDX_DTYPES[code])
+    if np.dtype(rd.files._IDX_DTYPES[code]).kind == "u":
         array = rng.integers(0, 256, size=(3, 2, 5)).astype(np.uint8)
     path = write(tmp_path / "x-idx3", idx_bytes(array, code), compress)
     out = rd.read_idx(path)

@@ -5,14 +5,15 @@ import pytest
 import torch
 
 import tlcourse as tl
-from tlcourse import curves, networks, protocols, readout, theory
+from tlcourse import curves, featuremap, networks, protocols, readout, stats, theory
 from tlcourse.theory.curves import learning_curve
 
 D, N, K = 100, 200, 200
 ALPHAS = [0.5, 1.0, 2.0, 4.0]
 LAM = 0.1
 N_TEST = 20_000
-TL_BOUND = 0.015  # MODEL.md §5.3: theory above simulation by 0.005-0.014 for aligned tasks
+# chapter *The replica formula*: theory above simulation by 0.005-0.014 for aligned tasks
+TL_BOUND = 0.015
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def simulate_frozen(W, task, alphas, rng):
     n = [int(round(a * N)) for a in alphas]
     X, y = task.sample(max(n), rng=g_train)
     Xt, yt = task.sample(N_TEST, rng=g_test)
-    V, Vt = networks.features(W, X), networks.features(W, Xt)
+    V, Vt = featuremap.features(W, X), featuremap.features(W, Xt)
     return np.array([readout.error_rate(readout.fit_readout(V[:m], y[:m], LAM), Vt, yt)
                      for m in n])
 
@@ -50,12 +51,12 @@ def source_net(task):
 
 
 def test_transfer_theory_is_within_the_documented_bound_of_simulation(task, source_net):
-    target = tl.make_target(task, rng=2)  # identical tasks: the aligned case of MODEL.md §5.3
+    target = tl.make_target(task, rng=2)  # identical tasks: the aligned case
     W = source_net.weights()[0]
     theory_err = learning_curve(W, target, alphas=ALPHAS, lam=LAM)["test_error"].to_numpy()
     df = curves.learning_curves(source_net, target, protocols="TL", alphas=ALPHAS,
                                 seeds=range(8), n_test=N_TEST, progress=False, lam=LAM)
-    sim = curves.summarize(df)
+    sim = stats.summarize(df)
     gap = theory_err - sim["test_error"].to_numpy()
     se = sim["sem"].to_numpy()
     # learned features: the theory is pessimistic by a small amount, never optimistic
@@ -72,7 +73,7 @@ def test_learning_curve_table_and_sizes(task):
     df = learning_curve(W, task, ns=[50, 10, 400], lam=LAM)
     assert list(df["n"]) == [50, 10, 400]
     np.testing.assert_allclose(df["alpha"], df["n"] / N)
-    np.testing.assert_allclose(df["alpha_gcm"], df["n"] / 20)
+    np.testing.assert_allclose(df["samples_per_feature"], df["n"] / 20)
     assert df["converged"].all()
     Omega, Phi = theory.feature_covariances(W, task)
     again = learning_curve(W, task, ns=[50, 10, 400], lam=LAM, covariances=(Omega, Phi))

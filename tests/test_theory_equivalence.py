@@ -7,7 +7,7 @@ import pytest
 
 import tlcourse as tl
 from tlcourse import theory
-from tlcourse.networks import features
+from tlcourse.featuremap import features
 
 N_MC = 100_000
 
@@ -53,7 +53,7 @@ def test_sign_inputs_have_unit_variance_exactly(sampled):
 def test_analytic_erf_covariances_match_monte_carlo(sampled):
     task, X, C = sampled
     W = np.random.default_rng(1).standard_normal((40, task.N))
-    Omega, Phi = theory.feature_covariances(W, task, phi="erf")
+    Omega, Phi = theory.feature_covariances(W, task, activation="erf")
     V = features(W, X, "erf")
     O_mc, P_mc = V.T @ V / N_MC, V.T @ C / N_MC
     O_sq = np.einsum("ik,il->kl", V**2, V**2) / N_MC
@@ -61,18 +61,18 @@ def test_analytic_erf_covariances_match_monte_carlo(sampled):
     # N = 80 (mean squared z-score measured at 3.4-4.0), against 25-31 for linearised inputs
     assert z2(Omega, O_mc, O_sq, N_MC) < 6
     assert z2(Phi, P_mc, (V**2).T @ C**2 / N_MC, N_MC) < 3
-    Omega_lin, _ = theory.feature_covariances(W, task, phi="erf", linearised=True)
+    Omega_lin, _ = theory.feature_covariances(W, task, activation="erf", linearised=True)
     assert z2(Omega_lin, O_mc, O_sq, N_MC) > 10
 
 
 def test_linear_features_of_linear_data_are_exact():
     task = tl.make_source(20, 30, activation="linear", rng=5)
     W = np.random.default_rng(6).standard_normal((10, 30))
-    Omega, Phi = theory.feature_covariances(W, task, phi="linear")
+    Omega, Phi = theory.feature_covariances(W, task, activation="linear")
     np.testing.assert_allclose(Omega, W @ task.F.T @ task.F @ W.T / (20 * 30))
     np.testing.assert_allclose(Phi, W @ task.F.T / math.sqrt(20 * 30))
     n = 50_000
-    O_mc, P_mc = theory.feature_covariances(W, task, phi="linear", method="monte-carlo",
+    O_mc, P_mc = theory.feature_covariances(W, task, activation="linear", method="monte-carlo",
                                             n_samples=n, rng=7)
     # Gaussian entries: |error| < 5 standard errors, sd(v_k v_l) <= sqrt(2 O_kk O_ll)
     bound = 5 * np.sqrt(2 * np.outer(np.diag(Omega), np.diag(Omega)) / n)
@@ -92,7 +92,7 @@ def test_monte_carlo_streams_in_batches_without_changing_the_result():
 def test_monte_carlo_handles_tanh_which_has_no_analytic_route():
     task = tl.make_source(10, 20, rng=0)
     W = np.random.default_rng(1).standard_normal((8, 20))
-    Omega, Phi = theory.feature_covariances(W, task, phi="tanh", method="monte-carlo",
+    Omega, Phi = theory.feature_covariances(W, task, activation="tanh", method="monte-carlo",
                                             n_samples=2000, rng=2)
     assert Omega.shape == (8, 8) and Phi.shape == (8, 10)
     np.testing.assert_array_equal(Omega, Omega.T)
@@ -103,9 +103,9 @@ def test_monte_carlo_handles_tanh_which_has_no_analytic_route():
     [
         ({"W": np.ones((5, 19))}, ValueError, r"W must have shape \(K, N\) with N = task.N = 20"),
         ({"W": np.ones(20)}, ValueError, "W must have shape"),
-        ({"phi": "relu"}, ValueError, "odd activation"),
-        ({"phi": "tanh"}, ValueError, "use method='monte-carlo'"),
-        ({"phi": "softplus"}, ValueError, "phi must be one of"),
+        ({"activation": "relu"}, ValueError, "odd activation"),
+        ({"activation": "tanh"}, ValueError, "use method='monte-carlo'"),
+        ({"activation": "softplus"}, ValueError, "activation must be one of"),
         ({"method": "exact"}, ValueError, "method must be one of"),
         ({"task": "not a task"}, TypeError, "task must be a Task"),
         ({"method": "monte-carlo", "rng": None}, TypeError, "rng"),

@@ -36,7 +36,8 @@ def test_square_loss_matches_the_exact_ridge_formula(lam):
     theta = rng.standard_normal(p)
     Q, _ = np.linalg.qr(rng.standard_normal((p, p)))  # isotropic features, rotated teacher
     alphas = [0.3, 1.0, 2.5, 6.0]
-    results = theory.solve_gcm(np.eye(p), Q, theta, alpha=alphas, lam=lam, loss="square")
+    results = theory.solve_gcm(np.eye(p), Q, theta, samples_per_feature=alphas, lam=lam,
+                               loss="square")
     rho = theta @ theta / p
     for a, res in zip(alphas, results, strict=True):
         assert res.converged
@@ -55,7 +56,8 @@ def _slow_prox(y, omega, V):
 
 
 def _slow_hats(m, q, V, rho, alpha, gamma):
-    """Hats of the logistic loss by adaptive quadrature over xi (MODEL.md §5.2 as written)."""
+    """Hats of the logistic loss by adaptive quadrature over xi (the equations of the solver's
+    docstring, as written)."""
     Vstar = rho - m * m / q
 
     def integrand(xi):
@@ -112,7 +114,7 @@ def rf_covariances():
 @pytest.mark.parametrize(("alpha", "lam"), [(0.5, 0.1), (3.0, 0.1), (8.0, 0.01)])
 def test_logistic_matches_a_slow_independent_evaluation(rf_covariances, alpha, lam):
     (Omega, Phi), theta = rf_covariances
-    res = theory.solve_gcm(Omega, Phi, theta, alpha=alpha, lam=lam)
+    res = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=alpha, lam=lam)
     assert res.converged
     # a start away from the fast solution: the slow fixed point is reached on its own
     start = (0.95 * res.m, 1.05 * res.q, 0.95 * res.V)
@@ -135,10 +137,10 @@ def test_logistic_prox_solves_its_equation(V):
 def test_sequence_of_alphas_gives_the_same_points_as_single_solves(rf_covariances):
     (Omega, Phi), theta = rf_covariances
     alphas = [0.5, 2.0, 6.0]
-    curve = theory.solve_gcm(Omega, Phi, theta, alpha=alphas, lam=0.1)
-    assert [r.alpha for r in curve] == alphas
+    curve = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=alphas, lam=0.1)
+    assert [r.samples_per_feature for r in curve] == alphas
     for a, r in zip(alphas, curve, strict=True):
-        single = theory.solve_gcm(Omega, Phi, theta, alpha=a, lam=0.1)
+        single = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=a, lam=0.1)
         assert r.test_error == pytest.approx(single.test_error, abs=1e-7)
     errors = [r.test_error for r in curve]
     assert errors == sorted(errors, reverse=True)  # more data, lower error
@@ -146,16 +148,27 @@ def test_sequence_of_alphas_gives_the_same_points_as_single_solves(rf_covariance
 
 
 def test_identity_psi_is_the_default(rf_covariances):
+    # the same model written with teacher inputs u = A u' (u' with identity covariance): then
+    # Psi = A A^T, E[v u^T] = Phi A^T, and the teacher A^{-T} theta gives the same labels. Only
+    # an identity default for Psi makes the two solves agree.
     (Omega, Phi), theta = rf_covariances
-    a = theory.solve_gcm(Omega, Phi, theta, alpha=1.0, lam=0.1)
-    b = theory.solve_gcm(Omega, Phi, theta, alpha=1.0, lam=0.1, Psi=np.eye(theta.size))
-    assert a.test_error == b.test_error
+    k = theta.size
+    A = np.eye(k) + 0.3 * np.random.default_rng(5).standard_normal((k, k)) / np.sqrt(k)
+    default = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=1.0, lam=0.1)
+    explicit = theory.solve_gcm(Omega, Phi @ A.T, np.linalg.solve(A.T, theta),
+                                samples_per_feature=1.0, lam=0.1, Psi=A @ A.T)
+    assert explicit.test_error == pytest.approx(default.test_error, abs=1e-8)
+    assert explicit.rho == pytest.approx(default.rho, rel=1e-10)
+    # and a Psi that is not the identity, without the matching change of Phi, differs
+    other = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=1.0, lam=0.1, Psi=A @ A.T)
+    assert abs(other.test_error - default.test_error) > 1e-4
 
 
 def test_training_loss_of_square_loss_is_its_closed_form():
     p = 200
     theta = np.random.default_rng(3).standard_normal(p)
-    res = theory.solve_gcm(np.eye(p), np.eye(p), theta, alpha=2.0, lam=0.5, loss="square")
+    res = theory.solve_gcm(np.eye(p), np.eye(p), theta, samples_per_feature=2.0, lam=0.5,
+                           loss="square")
     mse = 1 + res.q - 2 * res.m * math.sqrt(2 / (math.pi * res.rho))
     assert res.train_loss == pytest.approx(0.5 * mse / (1 + res.V) ** 2)
 
@@ -163,7 +176,7 @@ def test_training_loss_of_square_loss_is_its_closed_form():
 def test_non_convergence_warns_with_residual_and_iterations(rf_covariances):
     (Omega, Phi), theta = rf_covariances
     with pytest.warns(GCMConvergenceWarning, match=r"residual .* after 3 iterations"):
-        res = theory.solve_gcm(Omega, Phi, theta, alpha=1.0, lam=0.1, max_iter=3)
+        res = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=1.0, lam=0.1, max_iter=3)
     assert not res.converged and res.iterations == 3
     assert np.isfinite([res.m, res.q, res.V, res.test_error]).all()
 
@@ -172,7 +185,7 @@ def test_converged_solve_does_not_warn(rf_covariances):
     (Omega, Phi), theta = rf_covariances
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        theory.solve_gcm(Omega, Phi, theta, alpha=1.0, lam=0.1)
+        theory.solve_gcm(Omega, Phi, theta, samples_per_feature=1.0, lam=0.1)
 
 
 @pytest.mark.parametrize(
@@ -184,9 +197,9 @@ def test_converged_solve_does_not_warn(rf_covariances):
         ({"Phi": np.ones((4, 2))}, r"Phi must have shape \(4, 3\)"),
         ({"theta": np.ones((3, 1))}, "theta must be a finite 1-d"),
         ({"Psi": np.eye(2)}, r"Psi must have shape \(3, 3\)"),
-        ({"alpha": 0.0}, "alpha must be finite and > 0"),
-        ({"alpha": [1.0, -2.0]}, "alpha must be finite and > 0"),
-        ({"alpha": []}, "empty"),
+        ({"samples_per_feature": 0.0}, "samples_per_feature must be finite and > 0"),
+        ({"samples_per_feature": [1.0, -2.0]}, "samples_per_feature must be finite and > 0"),
+        ({"samples_per_feature": []}, "empty"),
         ({"lam": 0.0}, "lam must be finite and > 0"),
         ({"lam": -1.0, "loss": "square"}, "lam must be finite and > 0"),
         ({"loss": "hinge"}, "loss must be one of"),
@@ -195,13 +208,13 @@ def test_converged_solve_does_not_warn(rf_covariances):
     ],
 )
 def test_bad_inputs_raise_clear_errors(change, match):
-    args = {"Omega": np.eye(4), "Phi": np.ones((4, 3)), "theta": np.ones(3), "alpha": 1.0,
-            "lam": 0.1}
+    args = {"Omega": np.eye(4), "Phi": np.ones((4, 3)), "theta": np.ones(3),
+            "samples_per_feature": 1.0, "lam": 0.1}
     args.update(change)
     with pytest.raises(ValueError, match=match):
         theory.solve_gcm(**args)
 
 
-def test_alpha_of_the_wrong_type_raises_type_error():
-    with pytest.raises(TypeError, match="alpha"):
-        theory.solve_gcm(np.eye(2), np.eye(2), np.ones(2), alpha="1", lam=0.1)
+def test_samples_per_feature_of_the_wrong_type_raises_type_error():
+    with pytest.raises(TypeError, match="samples_per_feature"):
+        theory.solve_gcm(np.eye(2), np.eye(2), np.ones(2), samples_per_feature="1", lam=0.1)

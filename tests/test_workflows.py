@@ -255,8 +255,10 @@ def site_repo(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def make_publish(repo: Path, *variables: str) -> subprocess.CompletedProcess:
+    # the book of the full size setting (site_repo's folders), whatever the tests run with
     return subprocess.run(
-        ["make", "-f", str(ROOT / "Makefile"), "publish", f"VENV={sys.prefix}", *variables],
+        ["make", "-f", str(ROOT / "Makefile"), "publish", f"VENV={sys.prefix}",
+         "TLCOURSE_SIZE=full", *variables],
         cwd=repo, capture_output=True, text=True,
     )
 

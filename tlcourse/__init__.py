@@ -4,16 +4,20 @@ The modules follow the book:
 
 - :mod:`tlcourse.data`: tasks of the hidden manifold model and their correlated targets (part I);
 - :mod:`tlcourse.activations`: nonlinearities and their Gaussian coefficients;
+- :mod:`tlcourse.featuremap`: the network's feature map in NumPy;
 - :mod:`tlcourse.readout`: convex readouts on fixed features;
+- :mod:`tlcourse.stats`: error bars, averages over seeds, paired differences, crossovers;
 - :mod:`tlcourse.config`: the ``fast``/``full`` size setting read by every chapter;
-- :mod:`tlcourse.plotting`: the book's figure style (set on import);
+- :mod:`tlcourse.plotting`: the book's figure style (:func:`tlcourse.plotting.set_style`, called
+  in each chapter's first cell) and shared figures;
 - :mod:`tlcourse.networks`, :mod:`tlcourse.protocols`, :mod:`tlcourse.curves`: two-layer
   networks, the transfer protocols and learning curves (part II);
 - :mod:`tlcourse.theory`: Gaussian equivalence and the replica formula (part III);
 - :mod:`tlcourse.phenomena`, :mod:`tlcourse.realdata`: analysis of the phenomena, real data;
 - :mod:`tlcourse.widgets`, :mod:`tlcourse.exercises`: explorers and exercise checkers.
 
-These load on first use (``tl.theory``, ``tl.networks`` ...), so ``import tlcourse`` stays light.
+These load on first use (``tl.theory``, ``tl.networks`` ...), so ``import tlcourse`` stays light
+and changes no global state (no matplotlib style: call ``tl.plotting.set_style()``).
 
 Quick start::
 
@@ -24,29 +28,28 @@ Quick start::
     tl.overlaps(src, tgt)
 """
 
-from . import activations, config, data, plotting, readout
+from . import activations, config, data, featuremap, readout
 from .activations import kappas
-from .data import Task, make_source, make_target, overlaps
+from .data import Task, make_source, make_target, overlaps, sample_counts
 
 __all__ = [
     "Task",
     "activations",
     "config",
     "data",
+    "featuremap",
     "kappas",
     "make_source",
     "make_target",
     "overlaps",
-    "plotting",
     "readout",
+    "sample_counts",
 ]
 __version__ = "0.1.0"
 
-plotting.set_style()
-
-# modules that import PyTorch or build on it load on first use: ``tl.networks``, ``tl.theory``...
-_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "widgets",
-         "exercises")
+# modules that import PyTorch, pandas or matplotlib load on first use: ``tl.networks``...
+_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "plotting",
+         "stats", "widgets", "exercises")
 
 
 def __getattr__(name: str):

@@ -75,6 +75,24 @@ def check_array(x, name: str, *, ndim: int, shape: tuple | None = None) -> np.nd
     return x
 
 
+def check_samples(X, y, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """Check samples ``X`` (n, N), ``n >= 1``, and labels ``y`` (n,) in {-1, +1}; return arrays."""
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be a non-empty (n, N) array of samples, got shape {X.shape}")
+    if X.shape[1] != N:
+        raise ValueError(
+            f"X has input dimension {X.shape[1]} but the network expects N = {N}: "
+            "the task and the network must share the input dimension"
+        )
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape (n,) = ({X.shape[0]},), got {y.shape}")
+    if not np.isin(y, (-1.0, 1.0)).all():
+        raise ValueError("y must contain only -1 and +1 labels")
+    return X, y
+
+
 def check_choice(value, name: str, choices) -> str:
     """Check that ``value`` is one of ``choices``."""
     if value not in choices:

@@ -1,9 +1,10 @@
 """The data model: the hidden manifold model and the correlated hidden manifold model (CHMM).
 
-One task (MODEL.md §2): latent ``c ~ N(0, I_D)``, inputs ``x = sigma(F^T c / sqrt(D))`` in
-``R^N``, labels ``y = sign(theta . c / sqrt(D))``. A target task is derived from a source task by
-five composable knobs, applied in this order (MODEL.md §3): latent deletion, latent addition,
-feature substitution, feature perturbation, teacher perturbation. Every knob at 0 gives back the
+One task (chapter *The hidden manifold model*): latent ``c ~ N(0, I_D)``, inputs
+``x = sigma(F^T c / sqrt(D))`` in ``R^N``, labels ``y = sign(theta . c / sqrt(D))``. A target task
+is derived from a source task by five composable knobs, applied in this order (chapter
+*Correlated datasets*): latent deletion, latent addition, feature substitution, feature
+perturbation, teacher perturbation. Every knob at 0 gives back the
 source task.
 
 Each latent direction carries an integer label (``Task.latent_ids``); derived tasks keep the labels
@@ -19,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from . import activations
-from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int
+from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int, check_positive
 
 _CHUNK_ROWS = 4096  # rows per block when sampling: bounds the working memory of Task.sample
 _ID_HIGH = 2**62
@@ -63,6 +64,11 @@ class Task:
         for name, value in (("F", F), ("theta", theta), ("latent_ids", ids)):
             value.flags.writeable = False
             object.__setattr__(self, name, value)
+
+    def __getstate__(self) -> dict:
+        """Pickle the defining arrays only (not the cached scaled copy of ``F``), so that a task's
+        pickle, and joblib's cache key made from it, does not depend on whether it sampled."""
+        return {name: getattr(self, name) for name in ("F", "theta", "activation", "latent_ids")}
 
     @property
     def D(self) -> int:
@@ -148,7 +154,7 @@ def make_target(
 ) -> Task:
     """A target task correlated with ``source`` through five knobs (all 0: the same task).
 
-    Applied in this order (MODEL.md §3):
+    Applied in this order (chapter *Correlated datasets*):
 
     1. ``latent_removed = r`` (0 <= r < D): keep the first ``D - r`` latent directions;
     2. ``latent_added = a`` (a >= 0): append ``a`` fresh latent directions (rows of F, theta);
@@ -239,3 +245,30 @@ def overlaps(a: Task, b: Task) -> dict:
         result["teacher_cosine"] = float(ta @ tb / (np.linalg.norm(ta) * np.linalg.norm(tb)))
         result["feature_overlap"] = float(np.einsum("ij,ij->", a.F[ia], b.F[ib]) / (d * a.N))
     return result
+
+
+def sample_counts(N: int, *, alphas=None, ns=None) -> list[int]:
+    """Training-set sizes ``P`` from a grid of ``alpha = P / N`` or of sizes: the one rounding rule.
+
+    Give exactly one of ``alphas`` (a positive number or a sequence of them: ``P = round(alpha N)``,
+    at least 1) or ``ns`` (positive integers). Returns the sizes as ints in the order given.
+    Simulations (:func:`tlcourse.curves.learning_curves` and the real-data curves) turn
+    ``alpha`` into ``P`` here; the theory keeps ``alpha N`` exact (a limit at fixed ratio).
+    """
+    N = check_int(N, "N", low=1)
+    if (alphas is None) == (ns is None):
+        raise ValueError("give exactly one of alphas (P = round(alpha * N)) or ns")
+    if ns is not None:
+        values = [ns] if np.isscalar(ns) else list(ns)
+        out = [check_int(n, "ns", low=1) for n in values]
+    else:
+        values = [alphas] if np.isscalar(alphas) else list(alphas)
+        out = []
+        for a in values:
+            n = int(round(check_positive(a, "alphas") * N))
+            if n < 1:
+                raise ValueError(f"alphas: alpha = {a} gives P = round(alpha * N) = {n} < 1")
+            out.append(n)
+    if not out:
+        raise ValueError("the grid of sizes (alphas or ns) must not be empty")
+    return out

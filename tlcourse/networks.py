@@ -1,14 +1,16 @@
 """Two-layer networks in PyTorch: the model, its feature map, and how it is trained.
 
-The network of the course (MODEL.md §4) is
+The network of the course (chapter *Two-layer networks on the source*, equation ``net-f``) is
 
     f(x) = v . phi(W x / sqrt(N)) / sqrt(K),     W in R^{K x N},  v in R^K,
 
 with prediction ``sign f(x)`` and the logistic loss ``log(1 + exp(-y f(x)))``. Its *feature map*
 ``x -> phi(W x / sqrt(N))`` is what transfer learning carries from the source to the target;
-:func:`features` computes it in NumPy (float64), and the theory uses the same map.
+:func:`tlcourse.featuremap.features` computes it in NumPy (float64), and the theory uses the
+same map.
 
-Training (:func:`train`), the course's recipe, stated once here and in the book:
+Training (:func:`train`) follows the course's recipe, :class:`tlcourse.specs.Recipe` (its one
+home; stated in the book too):
 
 - full-batch **Adam** on the mean logistic loss, learning rate ``lr = 0.01``, ``epochs = 1000``
   steps (full batch: one step per epoch), decoupled weight decay ``0.1`` (PyTorch's ``AdamW``:
@@ -33,12 +35,19 @@ import numpy as np
 import torch
 
 from . import activations
-from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int, check_positive
+from ._checks import (
+    RNGLike,
+    as_generator,
+    check_choice,
+    check_int,
+    check_samples,
+)
 from .data import Task
+from .featuremap import NET_ACTIVATIONS, outputs
+from .specs import Recipe
+from .stats import error_and_stderr
 
-NET_ACTIVATIONS = ("erf", "relu", "tanh", "linear")
 DTYPE = torch.float32
-_CHUNK_ROWS = 8192  # rows per block when computing features: bounds the working memory
 
 
 def default_device() -> torch.device:
@@ -151,12 +160,26 @@ class TwoLayerNet(torch.nn.Module):
             self.v.detach().cpu().numpy().astype(np.float64),
         )
 
+    def __reduce__(self):
+        """Pickle as its weights (float64 arrays), activation and dtype: what defines the network.
+
+        So a network goes to joblib's workers and into its cache keys as plain arrays, and comes
+        back as the same network (on the default device; the training history is not kept).
+        """
+        W, v = self.weights()
+        return (_from_state, (W, v, self.activation, str(self.W.dtype).removeprefix("torch.")))
+
     def clone(self) -> TwoLayerNet:
         """An independent copy (same weights, dtype and device)."""
         W, v = self.weights()
         return TwoLayerNet.from_weights(
             W, v, self.activation, dtype=self.W.dtype, device=self.W.device
         )
+
+
+def _from_state(W: np.ndarray, v: np.ndarray, activation: str, dtype: str) -> TwoLayerNet:
+    """The network :meth:`TwoLayerNet.__reduce__` describes."""
+    return TwoLayerNet.from_weights(W, v, activation, dtype=getattr(torch, dtype))
 
 
 class _ErfNet(torch.autograd.Function):
@@ -185,56 +208,17 @@ class _ErfNet(torch.autograd.Function):
         return None, grad_Ws, grad_vs
 
 
-def features(W, X, activation: str = "erf") -> np.ndarray:
-    """The feature map ``phi(X W^T / sqrt(N))``: (n, N) inputs -> (n, K) features, float64.
-
-    ``W`` is (K, N). This is the map transferred from source to target, and the one the theory
-    uses (``v = phi(h)``, ``h = W x / sqrt(N)``). Works in blocks of rows.
-    """
-    check_choice(activation, "activation", NET_ACTIVATIONS)
-    W = np.asarray(W, dtype=np.float64)
-    X = np.asarray(X)
-    if W.ndim != 2:
-        raise ValueError(f"W must be a (K, N) matrix, got shape {W.shape}")
-    if X.ndim != 2 or X.shape[1] != W.shape[1]:
-        raise ValueError(f"X must have shape (n, N) with N = {W.shape[1]} (from W), got {X.shape}")
-    out = np.empty((X.shape[0], W.shape[0]))
-    scale = 1.0 / math.sqrt(W.shape[1])
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        block = out[start : start + _CHUNK_ROWS]
-        np.matmul(X[start : start + _CHUNK_ROWS], W.T, out=block)
-        block *= scale
-        activations.apply(activation, block, out=block)
-    return out
-
-
-def outputs(W, v, X, activation: str = "erf") -> np.ndarray:
-    """Network outputs ``f(x) = v . phi(W x / sqrt(N)) / sqrt(K)`` in float64, shape (n,)."""
-    v = np.asarray(v, dtype=np.float64)
-    return features(W, X, activation) @ v / math.sqrt(v.shape[0])
-
-
 def test_error(net: TwoLayerNet, X, y) -> tuple[float, float]:
     """Test error of ``net`` on samples ``(X, y)`` and its standard error ``sqrt(e (1-e) / n)``.
 
     Computed in float64 from the network's weights. ``X`` (n, N), ``y`` (n,) in {-1, +1}.
     """
-    X, y = _check_samples(X, y, net.N)
+    X, y = check_samples(X, y, net.N)
     W, v = net.weights()
     return error_and_stderr(outputs(W, v, X, net.activation), y)
 
 
 test_error.__test__ = False  # not a pytest test, despite its name
-
-
-def error_and_stderr(f, y) -> tuple[float, float]:
-    """Fraction of wrong signs of outputs ``f`` (n,) against labels ``y`` and its standard error.
-
-    A zero output counts as a ``+1`` prediction.
-    """
-    wrong = np.where(np.asarray(f) >= 0, 1.0, -1.0) != np.asarray(y)
-    e = float(wrong.mean())
-    return e, math.sqrt(e * (1 - e) / wrong.size)
 
 
 @dataclass
@@ -262,19 +246,16 @@ def train(
     net: TwoLayerNet,
     X,
     y,
+    recipe: Recipe | None = None,
     *,
-    epochs: int = 1000,
-    lr: float = 0.01,
-    weight_decay: float = 0.1,
-    optimizer: str = "adam",
-    batch_size: int | None = None,
-    val_fraction: float = 0.0,
-    patience: int = 10,
-    eval_every: int = 10,
     rng: RNGLike = 0,
+    check_input: bool = True,
+    **settings,
 ) -> History:
     """Train both layers of ``net`` in place on samples ``X`` (n, N), ``y`` (n,) in {-1, +1}.
 
+    How: the :class:`~tlcourse.specs.Recipe` ``recipe`` (default: the course's), with
+    ``settings`` (e.g. ``epochs=200``, ``weight_decay=0.5``) replacing some of its values.
     Minimises the mean logistic loss with ``optimizer`` = ``"adam"`` (PyTorch's ``AdamW``:
     decoupled weight decay) or ``"sgd"`` (plain gradient descent, weight decay as an L2 term);
     ``epochs`` passes over the data, full batch unless ``batch_size`` is given (mini-batches are
@@ -282,20 +263,18 @@ def train(
     ``val_fraction`` in (0, 1) that fraction of the samples (chosen with ``rng``) is held out,
     its loss checked every ``eval_every`` epochs, and training stops after ``patience`` checks
     without improvement, restoring the best parameters. Returns a :class:`History`.
+    ``check_input=False`` skips the checks of ``net``, ``X`` and ``y`` (for callers that made
+    them).
     """
-    if not isinstance(net, TwoLayerNet):
-        raise TypeError(f"net must be a TwoLayerNet, got {type(net).__name__}")
-    X, y = _check_samples(X, y, net.N)
-    epochs = check_int(epochs, "epochs", low=0)
-    lr = check_positive(lr, "lr")
-    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-    check_choice(optimizer, "optimizer", ("adam", "sgd"))
-    val_fraction = check_fraction(val_fraction, "val_fraction")
-    if val_fraction == 1.0:
-        raise ValueError("val_fraction must be < 1 (some samples must remain for training)")
-    patience = check_int(patience, "patience", low=1)
-    eval_every = check_int(eval_every, "eval_every", low=1)
+    if check_input:
+        if not isinstance(net, TwoLayerNet):
+            raise TypeError(f"net must be a TwoLayerNet, got {type(net).__name__}")
+        X, y = check_samples(X, y, net.N)
+    recipe = Recipe.from_settings(recipe, **settings)
     rng = as_generator(rng)
+    epochs, lr, weight_decay = recipe.epochs, recipe.lr, recipe.weight_decay
+    val_fraction, patience, eval_every = recipe.val_fraction, recipe.patience, recipe.eval_every
+    optimizer, batch_size = recipe.optimizer, recipe.batch_size
 
     n_val = int(round(val_fraction * len(y)))
     if val_fraction > 0 and not 1 <= n_val < len(y):
@@ -309,7 +288,7 @@ def train(
     Xt, yt = _to_torch(X, y, net)
     Xv, yv = Xt[:n_val], yt[:n_val]
     Xt, yt = Xt[n_val:], yt[n_val:]
-    batch_size = len(yt) if batch_size is None else check_int(batch_size, "batch_size", low=1)
+    batch_size = len(yt) if batch_size is None else batch_size
 
     opt = (
         torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
@@ -370,42 +349,28 @@ def train_source(
     activation: str = "erf",
     dtype: torch.dtype = DTYPE,
     device: torch.device | str | None = None,
-    **train_kwargs,
+    recipe: Recipe | None = None,
+    **settings,
 ) -> TwoLayerNet:
     """A two-layer network of width ``K`` trained on ``n_samples`` fresh samples of ``task``.
 
     ``rng`` seeds both the samples and the network's random start (independent streams);
-    ``train_kwargs`` go to :func:`train` (defaults: full-batch Adam, lr 0.01, 1000 epochs, weight
-    decay 0.1, no early stopping). The training history is kept as ``net.history`` and the random
-    start as ``net.initial_weights`` (float64 ``(W, v)``, as :meth:`TwoLayerNet.weights`).
-    Measure the source test error with :func:`test_error` on fresh samples.
+    ``recipe`` and ``settings`` go to :func:`train` (the course's :class:`~tlcourse.specs.Recipe`:
+    full-batch Adam, lr 0.01, 1000 epochs, weight decay 0.1, no early stopping). The training
+    history is kept as ``net.history`` and the random start as ``net.initial_weights`` (float64
+    ``(W, v)``, as :meth:`TwoLayerNet.weights`). Measure the source test error with
+    :func:`test_error` on fresh samples.
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     n_samples = check_int(n_samples, "n_samples", low=1)
+    recipe = Recipe.from_settings(recipe, **settings)
     g_data, g_init, g_train = as_generator(rng).spawn(3)
     X, y = task.sample(n_samples, rng=g_data)
     net = TwoLayerNet(task.N, K, activation, rng=g_init, dtype=dtype, device=device)
     net.initial_weights = net.weights()  # the random start, to compare before and after
-    net.history = train(net, X, y, rng=g_train, **train_kwargs)
+    net.history = train(net, X, y, recipe, rng=g_train, check_input=False)
     return net
-
-
-def _check_samples(X, y, N: int) -> tuple[np.ndarray, np.ndarray]:
-    X = np.asarray(X)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty (n, N) array of samples, got shape {X.shape}")
-    if X.shape[1] != N:
-        raise ValueError(
-            f"X has input dimension {X.shape[1]} but the network expects N = {N}: "
-            "the task and the network must share the input dimension"
-        )
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape (n,) = ({X.shape[0]},), got {y.shape}")
-    if not np.isin(y, (-1.0, 1.0)).all():
-        raise ValueError("y must contain only -1 and +1 labels")
-    return X, y
 
 
 def _loss_value(net: TwoLayerNet, X: torch.Tensor, y: torch.Tensor) -> float:

@@ -1,17 +1,17 @@
-"""Small analysis helpers of part IV (phenomena): crossovers, transfer-gain maps, feature rank.
+"""Analysis helpers of part IV (phenomena): transfer-gain maps and what a first layer learned.
 
-- :func:`crossover`: where a difference of two learning curves (e.g. ``eps_2L - eps_TL``)
-  changes sign, interpolated linearly in ``log alpha``, with a bootstrap interval from the
-  standard errors of the points;
 - :func:`theory_curve`: the theory's test errors of a frozen first layer ``W`` on a task over a
   grid of ``alpha`` (Gaussian equivalence, then the saddle-point equations of
   :func:`tlcourse.theory.solve_gcm`);
 - :func:`gain_map`: the theory's test errors of TL and RF over a grid ``knob value x alpha``, and
   their difference, the *transfer gain* ``eps_RF - eps_TL`` (negative: negative transfer);
 - :func:`effective_rank`: the participation ratio of the singular values of a first layer, a
-  measure of how many directions its features really use.
+  measure of how many directions its features really use;
+- :func:`alignment`: the fraction of a first layer's squared norm in the span of the latent
+  features ``F`` (defined in :mod:`tlcourse.firstlayer`, re-exported here).
 
-Conventions: ``alpha = n / K`` (samples per feature), which is the book's ``P / N`` when ``K = N``.
+Crossovers of learning curves and their uncertainty are in :mod:`tlcourse.stats`.
+Conventions: ``alpha = P / N``, target samples per input dimension, as everywhere in the course.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from . import theory
-from ._checks import RNGLike, as_generator, check_array, check_choice, check_int, check_positive
+from ._checks import check_array, check_choice, check_int, check_positive
 from .data import Task, make_target
+from .firstlayer import alignment
 
 KNOBS = (
     "teacher_perturbation",
@@ -34,79 +35,6 @@ KNOBS = (
 )
 # looser than solve_gcm's default 1e-9: the maps differ from it by ~1e-7 in test error, 2x faster
 MAP_TOL = 1e-6
-
-
-@dataclass(frozen=True)
-class Crossover:
-    """Where a difference of learning curves changes sign.
-
-    ``alpha``: the interpolated crossing (``None`` if the curves do not cross in the range);
-    ``low``, ``high``: the 16th and 84th percentiles of the crossing over bootstrap draws (a
-    one-standard-error interval; ``None`` if no crossing); ``fraction_found``: the fraction of
-    draws that crossed inside the range (small: the crossing is not resolved by the data).
-    """
-
-    alpha: float | None
-    low: float | None
-    high: float | None
-    fraction_found: float
-
-
-def _as_curve(x, name: str, n: int | None = None) -> np.ndarray:
-    x = check_array(x, name, ndim=1)
-    if x.size < 2:
-        raise ValueError(f"{name} must have at least 2 entries, got {x.size}")
-    if n is not None and x.size != n:
-        raise ValueError(f"{name} must have the same length as alpha ({n}), got {x.size}")
-    return x
-
-
-def _first_crossing(log_alpha: np.ndarray, diff: np.ndarray) -> np.ndarray:
-    """First downward zero crossing of each row of ``diff`` (m, n), interpolated in log alpha.
-
-    A crossing is the first index ``i`` with ``diff[i] > 0 >= diff[i + 1]``; rows without one
-    give NaN (used internally only: :func:`crossover` turns it into ``None``).
-    """
-    down = (diff[:, :-1] > 0) & (diff[:, 1:] <= 0)
-    found = down.any(axis=1)
-    i = np.argmax(down, axis=1)
-    rows = np.arange(diff.shape[0])
-    d0, d1 = diff[rows, i], diff[rows, i + 1]
-    x0, x1 = log_alpha[i], log_alpha[i + 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = x0 + d0 / (d0 - d1) * (x1 - x0)
-    return np.exp(np.where(found, x, np.nan))
-
-
-def crossover(
-    alpha, diff, stderr, *, n_draws: int = 2000, rng: RNGLike = 0
-) -> Crossover:
-    """Where ``diff`` (e.g. ``eps_2L - eps_TL`` over ``alpha``) first goes from > 0 to <= 0.
-
-    ``alpha`` (n,) increasing and positive; ``diff`` (n,) the difference of two curves at those
-    points, ``stderr`` (n,) its standard errors (``sqrt(se_a^2 + se_b^2)`` for independent
-    curves). The crossing is interpolated linearly in ``log alpha`` between the two points that
-    bracket it. Its uncertainty: ``n_draws`` parametric bootstrap draws ``diff + stderr * z``,
-    ``z ~ N(0, 1)`` independent per point, each located the same way.
-    """
-    alpha = _as_curve(alpha, "alpha")
-    if (alpha <= 0).any() or (np.diff(alpha) <= 0).any():
-        raise ValueError("alpha must be positive and strictly increasing")
-    diff = _as_curve(diff, "diff", alpha.size)
-    stderr = _as_curve(stderr, "stderr", alpha.size)
-    if (stderr < 0).any():
-        raise ValueError("stderr must be >= 0")
-    n_draws = check_int(n_draws, "n_draws", low=1)
-    log_alpha = np.log(alpha)
-    best = _first_crossing(log_alpha, diff[None, :])[0]
-    z = as_generator(rng).standard_normal((n_draws, alpha.size))
-    draws = _first_crossing(log_alpha, diff[None, :] + stderr[None, :] * z)
-    ok = np.isfinite(draws)
-    fraction = float(ok.mean())
-    if not np.isfinite(best):
-        return Crossover(None, None, None, fraction)
-    low, high = (np.percentile(draws[ok], [16, 84]) if ok.any() else (best, best))
-    return Crossover(float(best), float(low), float(high), fraction)
 
 
 def theory_curve(W, task: Task, alphas, lam: float, *, tol: float = MAP_TOL) -> np.ndarray:
@@ -208,20 +136,11 @@ def effective_rank(W) -> float:
     return float(s2.sum() ** 2 / (s2**2).sum())
 
 
-def stderr_of_difference(*stderrs) -> np.ndarray:
-    """Standard error of a difference (or sum) of independent estimates: ``sqrt(sum se_i^2)``."""
-    if not stderrs:
-        raise ValueError("give at least one standard error")
-    return np.sqrt(sum(np.asarray(s, dtype=np.float64) ** 2 for s in stderrs))
-
-
 __all__ = [
     "KNOBS",
-    "Crossover",
     "GainMap",
-    "crossover",
+    "alignment",
     "effective_rank",
     "gain_map",
-    "stderr_of_difference",
     "theory_curve",
 ]

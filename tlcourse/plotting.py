@@ -1,6 +1,7 @@
 """One figure style for the whole book, and the plotting helpers chapters share.
 
-Importing :mod:`tlcourse` calls :func:`set_style` once, so every chapter's figures look alike.
+Every chapter calls :func:`set_style` in its first code cell, so that its figures look alike;
+importing :mod:`tlcourse` changes no global state of matplotlib.
 Conventions: lowercase axis labels, no in-plot titles (captions live in the cell metadata).
 """
 
@@ -13,6 +14,8 @@ import seaborn as sns
 
 from ._checks import RNGLike, as_generator, check_int
 from .data import make_source, make_target, overlaps, shared_latents
+from .specs import PROTOCOLS
+from .stats import summarize
 
 PALETTE = "colorblind"
 FIGSIZE = (5.6, 3.6)
@@ -111,39 +114,28 @@ def plot_task_pair(
 
 # --- Part II: learning curves (book/protocols.md, book/source_networks.md) ----------------------
 
-# one colour and marker per protocol, in every figure of the book
-PROTOCOL_STYLE = {
-    "TL": {"color": "C0", "marker": "o", "label": "TL (transfer, frozen features)"},
-    "FT": {"color": "C2", "marker": "s", "label": "FT (fine-tuning)"},
-    "2L": {"color": "C3", "marker": "^", "label": "2L (from scratch)"},
-    "RF": {"color": "C7", "marker": "v", "label": "RF (random features)"},
-    "0-shot": {"color": "C4", "marker": "", "label": "0-shot (source network as is)"},
-}
-
-
 def plot_learning_curves(df, *, x: str = "alpha", ax=None, logx: bool = True, label_x=None):
     """Mean test error ± standard error per protocol against ``x`` (``alpha`` or ``n``).
 
     ``df`` is a :func:`tlcourse.curves.learning_curves` table; the error bars are those of
-    :func:`tlcourse.curves.summarize` (spread across seeds). ``0-shot`` (independent of the
-    target size) is a dashed line with a band. Returns the axes.
+    :func:`tlcourse.stats.summarize` (spread across seeds). ``0-shot`` (independent of the
+    target size) is a dashed line with a band. Colours, markers and labels are those of
+    :data:`tlcourse.specs.PROTOCOLS`. Returns the axes.
     """
-    from .curves import summarize
-
     summary = summarize(df, x=x)
     if ax is None:
         _, ax = plt.subplots()
     for protocol, part in summary.groupby("protocol", observed=True, sort=True):
-        style = PROTOCOL_STYLE[protocol]
+        style = PROTOCOLS[protocol]
         mean, sem = part["test_error"].to_numpy(), part["sem"].to_numpy()
         xs = part[x].to_numpy()
         if protocol == "0-shot":
-            ax.axhline(mean.mean(), color=style["color"], ls="--", lw=1.2, label=style["label"])
-            ax.axhspan(mean.mean() - sem.mean(), mean.mean() + sem.mean(), color=style["color"],
+            ax.axhline(mean.mean(), color=style.color, ls="--", lw=1.2, label=style.label)
+            ax.axhspan(mean.mean() - sem.mean(), mean.mean() + sem.mean(), color=style.color,
                        alpha=0.15, lw=0)
             continue
-        ax.errorbar(xs, mean, yerr=sem, color=style["color"], marker=style["marker"], ms=5,
-                    capsize=2.5, lw=1.4, label=style["label"])
+        ax.errorbar(xs, mean, yerr=sem, color=style.color, marker=style.marker, ms=5,
+                    capsize=2.5, lw=1.4, label=style.label)
     if logx:
         ax.set_xscale("log")
         ticks = np.unique(summary[x].to_numpy())
@@ -154,8 +146,8 @@ def plot_learning_curves(df, *, x: str = "alpha", ax=None, logx: bool = True, la
     ax.set(xlabel=label_x or default.get(x, x), ylabel="test error")
     handles, labels = ax.get_legend_handles_labels()
     protocols = getattr(summary["protocol"], "cat", None)  # the table's order, if it has one
-    protocols = list(protocols.categories) if protocols is not None else list(PROTOCOL_STYLE)
-    order = [PROTOCOL_STYLE[p]["label"] for p in protocols]
+    protocols = list(protocols.categories) if protocols is not None else list(PROTOCOLS)
+    order = [PROTOCOLS[p].label for p in protocols]
     pairs = sorted(zip(labels, handles, strict=True), key=lambda lh: order.index(lh[0]))
     ax.legend([h for _, h in pairs], [lab for lab, _ in pairs], fontsize="small")
     return ax

@@ -1,7 +1,8 @@
 """Four ways to use a source network on a target task, and the zero-shot baseline.
 
-MODEL.md §4. A *source network* is a :class:`~tlcourse.networks.TwoLayerNet` trained on the
-source task (:func:`~tlcourse.networks.train_source`); with ``n`` target samples:
+Chapter *Four ways to use a source network*. A *source network* is a
+:class:`~tlcourse.networks.TwoLayerNet` trained on the source task
+(:func:`~tlcourse.networks.train_source`); with ``n`` target samples:
 
 ============  ==================================================  =================================
 protocol      what is trained on the target                       first layer
@@ -16,9 +17,14 @@ protocol      what is trained on the target                       first layer
 
 Readouts minimise ``sum_mu log(1 + exp(-y_mu v . phi_mu / sqrt(K))) + (lam / 2) |v|^2``, the same
 normalisation as the network, so the fitted ``v`` is the network's readout. FT and 2L use
-:func:`tlcourse.networks.train` (full-batch Adam, decoupled weight decay 0.1, 1000 epochs, no
-early stopping) with learning rate ``ft_lr = 1e-3`` for FT (a larger one erases what was
-transferred) and ``lr = 0.01`` for 2L, as for the source.
+:func:`tlcourse.networks.train` with the course's :class:`~tlcourse.specs.Recipe` (full-batch
+Adam, decoupled weight decay 0.1, 1000 epochs, no early stopping) with learning rate
+``ft_lr = 1e-3`` for FT (a larger one erases what was transferred) and ``lr = 0.01`` for 2L, as
+for the source. The protocols' properties (frozen or not, use of the source, plot style) are the
+table :data:`tlcourse.specs.PROTOCOLS`.
+
+Settings: every public function takes ``recipe`` (a :class:`~tlcourse.specs.Recipe`) and/or
+keywords such as ``lam=0.05`` that replace some of its values; they are checked once, there.
 
 Test errors are measured in float64 on ``n_test`` fresh target samples, with their standard
 error ``sqrt(e (1 - e) / n_test)``.
@@ -33,14 +39,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import networks, readout
-from ._checks import RNGLike, as_generator, check_choice, check_int, check_positive
-from .data import Task
+from . import networks, readout, specs
+from ._checks import RNGLike, as_generator, check_int, check_positive, check_samples
+from .data import Task, sample_counts
+from .featuremap import features, outputs
 from .networks import TwoLayerNet
-
-PROTOCOLS = ("TL", "FT", "2L", "RF", "0-shot")
-FROZEN = ("TL", "RF")  # readout-only protocols: convex, covered by the theory
-DEFAULTS = {"lam": 0.1, "epochs": 1000, "lr": 0.01, "ft_lr": 1e-3, "weight_decay": 0.1}
+from .specs import PROTOCOLS, Protocol, Recipe
+from .stats import error_and_stderr
 
 
 def readout_net(
@@ -51,15 +56,32 @@ def readout_net(
     The readout is :func:`tlcourse.readout.fit_readout` on ``features(W, X)`` with ``lam > 0``.
     ``like`` (optional) gives the dtype and device of the returned network.
     """
-    V = networks.features(W, X, activation)
-    v = readout.fit_readout(V, y, check_positive(lam, "lam"))
-    kw = {} if like is None else {"dtype": like.W.dtype, "device": like.W.device}
-    return TwoLayerNet.from_weights(W, v, activation, **kw)
+    return _readout_net(W, X, y, check_positive(lam, "lam"), activation, like=like)
 
 
 def random_first_layer(K: int, N: int, rng: RNGLike) -> np.ndarray:
     """An i.i.d. ``N(0, 1)`` first layer (K, N): the random features of the RF protocol."""
     return as_generator(rng).standard_normal((check_int(K, "K", low=1), check_int(N, "N", low=1)))
+
+
+def check_source(source) -> TwoLayerNet:
+    """``source`` if it is a :class:`~tlcourse.networks.TwoLayerNet`, else a ``TypeError``."""
+    if not isinstance(source, TwoLayerNet):
+        raise TypeError(f"source must be a TwoLayerNet, got {type(source).__name__}")
+    return source
+
+
+def check_target(target, source: TwoLayerNet) -> Task:
+    """``target`` if it is a :class:`~tlcourse.data.Task` of the source network's input
+    dimension, else a clear error."""
+    if not isinstance(target, Task):
+        raise TypeError(f"target must be a Task, got {type(target).__name__}")
+    if target.N != source.N:
+        raise ValueError(
+            f"target has input dimension N = {target.N} but the source network expects "
+            f"N = {source.N}: they must match"
+        )
+    return target
 
 
 def fit(
@@ -69,40 +91,22 @@ def fit(
     y,
     *,
     rng: RNGLike,
-    lam: float = DEFAULTS["lam"],
-    epochs: int = DEFAULTS["epochs"],
-    lr: float = DEFAULTS["lr"],
-    ft_lr: float = DEFAULTS["ft_lr"],
-    weight_decay: float = DEFAULTS["weight_decay"],
+    recipe: Recipe | None = None,
+    **settings,
 ) -> TwoLayerNet:
     """The target network that ``protocol`` builds from ``source`` and target samples ``X, y``.
 
-    ``X`` (n, N) and ``y`` (n,) in {-1, +1}; ``rng`` seeds the random first layer (RF) or the
-    random start (2L). ``lam`` is the readout's l2 strength (TL, RF, and FT's starting point);
-    ``epochs``, ``weight_decay`` and the learning rates ``lr`` (2L) and ``ft_lr`` (FT) go to
-    :func:`tlcourse.networks.train`. ``source`` is never modified.
+    ``protocol`` is one of :data:`~tlcourse.specs.PROTOCOLS`; ``X`` (n, N) and ``y`` (n,)
+    in {-1, +1}; ``rng`` seeds the random first layer (RF) or the random start (2L). The
+    :class:`~tlcourse.specs.Recipe` (``recipe`` and/or ``settings`` such as ``lam=0.05``) gives
+    ``lam``, the readout's l2 strength (TL, RF, and FT's starting point), and the training of
+    FT (learning rate ``ft_lr``) and 2L (``lr``) by :func:`tlcourse.networks.train`. ``source``
+    is never modified.
     """
-    protocol = check_choice(protocol, "protocol", PROTOCOLS)
-    _check_source(source)
-    X, y = networks._check_samples(X, y, source.N)
-    lam = check_positive(lam, "lam")
-    rng = as_generator(rng)
-    train_kw = {"epochs": epochs, "weight_decay": weight_decay, "rng": rng}
-    W_s = source.weights()[0]
-    if protocol == "0-shot":
-        return source.clone()
-    if protocol in FROZEN:
-        W = W_s if protocol == "TL" else random_first_layer(source.K, source.N, rng)
-        return readout_net(W, X, y, lam, source.activation, like=source)
-    if protocol == "FT":
-        net = readout_net(W_s, X, y, lam, source.activation, like=source)
-        net.history = networks.train(net, X, y, lr=ft_lr, **train_kw)
-        return net
-    net = TwoLayerNet(
-        source.N, source.K, source.activation, rng=rng, dtype=source.W.dtype, device=source.W.device
-    )
-    net.history = networks.train(net, X, y, lr=lr, **train_kw)
-    return net
+    proto = specs.protocol(protocol)
+    check_source(source)
+    X, y = check_samples(X, y, source.N)
+    return _fit(proto, source, X, y, as_generator(rng), Recipe.from_settings(recipe, **settings))
 
 
 def protocol_curve(
@@ -113,26 +117,26 @@ def protocol_curve(
     *,
     rng: RNGLike,
     n_test: int = 10_000,
+    recipe: Recipe | None = None,
     **settings,
 ) -> list[dict]:
     """Test errors of ``protocol`` at each target training size in ``ns``, for one seed.
 
     Returns one record per size: ``{"protocol", "n", "test_error", "stderr", "train_error"}``.
     Training sets are nested (the first ``n`` of ``max(ns)`` samples); the test set holds
-    ``n_test`` fresh target samples. ``settings`` are those of :func:`fit` (``lam``, ``epochs``,
-    ``lr``, ``ft_lr``, ``weight_decay``). For TL and RF the features of the frozen first layer
-    are computed once and reused for every size.
+    ``n_test`` fresh target samples. ``recipe`` and ``settings`` as for :func:`fit`. For TL and
+    RF the features of the frozen first layer are computed once and reused for every size.
     """
-    protocol = check_choice(protocol, "protocol", PROTOCOLS)
-    _check_source(source)
-    _check_target(target, source)
-    ns = _check_sizes(ns)
+    proto = specs.protocol(protocol)
+    check_target(target, check_source(source))
+    ns = _sizes(ns, source.N)
     n_test = check_int(n_test, "n_test", low=1)
+    recipe = Recipe.from_settings(recipe, **settings)
     g_train, g_test, *g_protocols = as_generator(rng).spawn(2 + len(PROTOCOLS))
     X, y = target.sample(max(ns), rng=g_train)
     X_test, y_test = target.sample(n_test, rng=g_test)
-    g_protocol = g_protocols[PROTOCOLS.index(protocol)]
-    return curve_on_samples(protocol, source, X, y, X_test, y_test, ns, rng=g_protocol, **settings)
+    g_protocol = g_protocols[list(PROTOCOLS).index(proto.name)]
+    return _curve(proto, source, X, y, X_test, y_test, ns, g_protocol, recipe)
 
 
 def curve_on_samples(
@@ -145,6 +149,7 @@ def curve_on_samples(
     ns,
     *,
     rng: RNGLike,
+    recipe: Recipe | None = None,
     **settings,
 ) -> list[dict]:
     """Test errors of ``protocol`` trained on the first ``n`` rows of ``X, y`` for each ``n`` in
@@ -154,37 +159,18 @@ def curve_on_samples(
     {-1, +1}. Every size starts the protocol's random stream (``rng``: the random first layer of
     RF, the random start of 2L) from the same point, so sizes differ only by their data. For TL
     and RF the features of the frozen first layer are computed once and reused for every size.
-    Returns one record per size, as :func:`protocol_curve`.
+    ``recipe`` and ``settings`` as for :func:`fit`. Returns one record per size, as
+    :func:`protocol_curve`.
     """
-    protocol = check_choice(protocol, "protocol", PROTOCOLS)
-    _check_source(source)
-    ns = _check_sizes(ns)
-    X, y = networks._check_samples(X, y, source.N)
-    X_test, y_test = networks._check_samples(X_test, y_test, source.N)
+    proto = specs.protocol(protocol)
+    check_source(source)
+    ns = _sizes(ns, source.N)
+    X, y = check_samples(X, y, source.N)
+    X_test, y_test = check_samples(X_test, y_test, source.N)
     if max(ns) > len(y):
         raise ValueError(f"ns must be <= the number of training samples, {len(y)}, got {max(ns)}")
-    settings = _check_settings(settings)
-    start = as_generator(rng).bit_generator.seed_seq  # each size restarts the stream here
-    act = source.activation
-
-    records = []
-    if protocol in FROZEN:
-        W = source.weights()[0] if protocol == "TL" else random_first_layer(
-            source.K, source.N, np.random.default_rng(start)
-        )
-        V, V_test = networks.features(W, X, act), networks.features(W, X_test, act)
-        for n in ns:
-            v = readout.fit_readout(V[:n], y[:n], settings["lam"])
-            err, se = networks.error_and_stderr(V_test @ v, y_test)
-            train_err = networks.error_and_stderr(V[:n] @ v, y[:n])[0]
-            records.append(_record(protocol, n, err, se, train_err))
-        return records
-    for n in ns:
-        net = fit(protocol, source, X[:n], y[:n], rng=np.random.default_rng(start), **settings)
-        err, se = networks.test_error(net, X_test, y_test)
-        train_err = networks.test_error(net, X[:n], y[:n])[0]
-        records.append(_record(protocol, n, err, se, train_err))
-    return records
+    recipe = Recipe.from_settings(recipe, **settings)
+    return _curve(proto, source, X, y, X_test, y_test, ns, as_generator(rng), recipe)
 
 
 def run_protocol(
@@ -195,56 +181,95 @@ def run_protocol(
     *,
     rng: RNGLike,
     n_test: int = 10_000,
+    recipe: Recipe | None = None,
     **settings,
 ) -> tuple[float, float]:
     """Test error of ``protocol`` with ``n`` target samples and its standard error.
 
     The single-size case of :func:`protocol_curve` (same streams, same result at that ``n``).
     """
-    rec = protocol_curve(protocol, source, target, [n], rng=rng, n_test=n_test, **settings)[0]
+    n = check_int(n, "n", low=1)
+    rec = protocol_curve(protocol, source, target, [n], rng=rng, n_test=n_test,
+                         recipe=recipe, **settings)[0]
     return rec["test_error"], rec["stderr"]
 
 
-def _record(protocol: str, n: int, err: float, se: float, train_err: float) -> dict:
-    return {"protocol": protocol, "n": n, "test_error": err, "stderr": se, "train_error": train_err}
+# ---------------------------------------------------------------- below: trusted arguments
 
 
-def _check_settings(settings: dict) -> dict:
-    """The settings of :func:`fit` completed with :data:`DEFAULTS`, ``lam`` checked."""
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown settings {sorted(unknown)}; allowed: {sorted(DEFAULTS)}")
-    settings = {**DEFAULTS, **settings}
-    check_positive(settings["lam"], "lam")
-    return settings
+def _readout_net(W, X, y, lam: float, activation: str, *, like: TwoLayerNet | None = None):
+    V = features(W, X, activation)
+    v = readout.fit_readout(V, y, lam, check_input=False)
+    kw = {} if like is None else {"dtype": like.W.dtype, "device": like.W.device}
+    return TwoLayerNet.from_weights(W, v, activation, **kw)
 
 
-def _check_source(source) -> None:
-    if not isinstance(source, TwoLayerNet):
-        raise TypeError(f"source must be a TwoLayerNet, got {type(source).__name__}")
+def _fit(proto: Protocol, source: TwoLayerNet, X: np.ndarray, y: np.ndarray,
+         rng: np.random.Generator, recipe: Recipe) -> TwoLayerNet:
+    """:func:`fit` on checked arguments."""
+    if not proto.trains:
+        return source.clone()
+    W_s = source.weights()[0]
+    act = source.activation
+    if proto.frozen:
+        W = W_s if proto.uses_source else random_first_layer(source.K, source.N, rng)
+        return _readout_net(W, X, y, recipe.lam, act, like=source)
+    if proto.uses_source:  # FT: both layers, from the source's first layer and the TL readout
+        net = _readout_net(W_s, X, y, recipe.lam, act, like=source)
+        net.history = networks.train(net, X, y, recipe.replace(lr=recipe.ft_lr), rng=rng,
+                                     check_input=False)
+        return net
+    net = TwoLayerNet(source.N, source.K, act, rng=rng, dtype=source.W.dtype,
+                      device=source.W.device)
+    net.history = networks.train(net, X, y, recipe, rng=rng, check_input=False)
+    return net
 
 
-def _check_target(target, source: TwoLayerNet) -> None:
-    if not isinstance(target, Task):
-        raise TypeError(f"target must be a Task, got {type(target).__name__}")
-    if target.N != source.N:
-        raise ValueError(
-            f"target has input dimension N = {target.N} but the source network expects "
-            f"N = {source.N}: they must match"
+def _curve(proto: Protocol, source: TwoLayerNet, X, y, X_test, y_test, ns: list[int],
+           rng: np.random.Generator, recipe: Recipe) -> list[dict]:
+    """:func:`curve_on_samples` on checked arguments."""
+    start = rng.bit_generator.seed_seq  # each size restarts the stream here
+    act = source.activation
+    records = []
+    if proto.frozen:
+        W = source.weights()[0] if proto.uses_source else random_first_layer(
+            source.K, source.N, np.random.default_rng(start)
         )
+        V, V_test = features(W, X, act), features(W, X_test, act)
+        for n in ns:
+            v = readout.fit_readout(V[:n], y[:n], recipe.lam, check_input=False)
+            err, se = error_and_stderr(V_test @ v, y_test)
+            train_err = error_and_stderr(V[:n] @ v, y[:n])[0]
+            records.append(_record(proto.name, n, err, se, train_err))
+        return records
+    for n in ns:
+        net = _fit(proto, source, X[:n], y[:n], np.random.default_rng(start), recipe)
+        err, se = _test_error(net, X_test, y_test)
+        train_err = _test_error(net, X[:n], y[:n])[0]
+        records.append(_record(proto.name, n, err, se, train_err))
+    return records
 
 
-def _check_sizes(ns) -> list[int]:
-    ns = [ns] if np.isscalar(ns) else list(ns)
-    if not ns:
+def _test_error(net: TwoLayerNet, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    W, v = net.weights()
+    return error_and_stderr(outputs(W, v, X, net.activation), y)
+
+
+def _record(name: str, n: int, err: float, se: float, train_err: float) -> dict:
+    return {"protocol": name, "n": n, "test_error": err, "stderr": se,
+            "train_error": train_err}
+
+
+def _sizes(ns, N: int) -> list[int]:
+    if not np.isscalar(ns) and len(ns) == 0:
         raise ValueError("ns must hold at least one target training size")
-    return [check_int(n, "n", low=1) for n in ns]
+    return sample_counts(N, ns=ns)
 
 
 __all__ = [
-    "DEFAULTS",
-    "FROZEN",
     "PROTOCOLS",
+    "check_source",
+    "check_target",
     "curve_on_samples",
     "fit",
     "protocol_curve",

@@ -1,6 +1,7 @@
 """Convex readouts on fixed features: the last layer of transfer learning and random features.
 
-The estimator of the course (MODEL.md §4-5) is::
+The estimator of the course (chapters *Four ways to use a source network* and *The replica
+formula*) is::
 
     w_hat = argmin_w  sum_mu loss(y_mu, w . v_mu / sqrt(p)) + (lam / 2) |w|^2,
 
@@ -39,14 +40,22 @@ def _check_data(V, y) -> tuple[np.ndarray, np.ndarray]:
 def objective(w, V, y, lam: float, loss: str = "logistic") -> float:
     """The regularised empirical risk minimised by :func:`fit_readout`."""
     V, y = _check_data(V, y)
-    z = V @ w / np.sqrt(V.shape[1])
-    data = np.logaddexp(0.0, -y * z).sum() if loss == "logistic" else 0.5 * ((y - z) ** 2).sum()
-    return float(data + 0.5 * lam * w @ w)
+    return _objective(w, V, y, lam, loss)
 
 
 def gradient(w, V, y, lam: float, loss: str = "logistic") -> np.ndarray:
     """Gradient of :func:`objective` with respect to ``w``, shape (p,)."""
     V, y = _check_data(V, y)
+    return _gradient(w, V, y, lam, loss)
+
+
+def _objective(w, V: np.ndarray, y: np.ndarray, lam: float, loss: str = "logistic") -> float:
+    z = V @ w / np.sqrt(V.shape[1])
+    data = np.logaddexp(0.0, -y * z).sum() if loss == "logistic" else 0.5 * ((y - z) ** 2).sum()
+    return float(data + 0.5 * lam * w @ w)
+
+
+def _gradient(w, V: np.ndarray, y: np.ndarray, lam: float, loss: str = "logistic") -> np.ndarray:
     z = V @ w / np.sqrt(V.shape[1])
     if loss == "logistic":
         dz = -y * np.exp(-np.logaddexp(0.0, y * z))  # -y * sigmoid(-y z)
@@ -56,7 +65,14 @@ def gradient(w, V, y, lam: float, loss: str = "logistic") -> np.ndarray:
 
 
 def fit_readout(
-    V, y, lam: float, loss: str = "logistic", *, tol: float = 1e-8, max_iter: int = 10_000
+    V,
+    y,
+    lam: float,
+    loss: str = "logistic",
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 10_000,
+    check_input: bool = True,
 ) -> np.ndarray:
     """Weights ``w_hat`` (p,) minimising the regularised loss on features ``V`` (n, p).
 
@@ -64,10 +80,14 @@ def fit_readout(
     the square loss accepts ``lam >= 0`` (minimum-norm solution at 0). The logistic fit is checked
     after the fact: a ``ConvergenceWarning`` with the gradient norm reached is raised whenever the
     gradient at the returned weights exceeds ``GRAD_RTOL`` times its value at ``w = 0``.
+
+    ``check_input=False`` skips the checks of ``V``, ``y``, ``lam`` and ``loss`` (as in
+    scikit-learn): for callers that checked them once already and fit many readouts.
     """
-    V, y = _check_data(V, y)
-    check_choice(loss, "loss", LOSSES)
-    lam = check_positive(lam, "lam", allow_zero=(loss == "square"))
+    if check_input:
+        V, y = _check_data(V, y)
+        check_choice(loss, "loss", LOSSES)
+        lam = check_positive(lam, "lam", allow_zero=(loss == "square"))
     n, p = V.shape
     X = V / np.sqrt(p)
     if loss == "square":
@@ -84,8 +104,8 @@ def fit_readout(
         warnings.simplefilter("ignore", ConvergenceWarning)  # judged below on the gradient itself
         model.fit(X, y)
     w = model.coef_.ravel().copy()
-    g = np.linalg.norm(gradient(w, V, y, lam))
-    g0 = np.linalg.norm(gradient(np.zeros(p), V, y, lam))
+    g = np.linalg.norm(_gradient(w, V, y, lam))
+    g0 = np.linalg.norm(_gradient(np.zeros(p), V, y, lam))
     if g > GRAD_RTOL * g0:
         warnings.warn(
             f"logistic readout not converged: gradient norm {g:.3g} (at w=0: {g0:.3g}) after "
@@ -98,7 +118,7 @@ def _fit_one_class(X: np.ndarray, y: np.ndarray, lam: float, tol: float) -> np.n
     """Minimiser when all labels agree (scikit-learn refuses one class): SciPy's L-BFGS."""
     V, p = X * np.sqrt(X.shape[1]), X.shape[1]
     res = minimize(
-        objective, np.zeros(p), args=(V, y, lam), jac=gradient, method="L-BFGS-B",
+        _objective, np.zeros(p), args=(V, y, lam), jac=_gradient, method="L-BFGS-B",
         options={"gtol": tol, "maxiter": 10_000},
     )
     if not res.success:

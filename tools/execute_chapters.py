@@ -65,13 +65,33 @@ def read_notebook(path: Path, extensions: list[str]):
     return nb if any(cell.cell_type == "code" for cell in nb.cells) else None
 
 
+def slowest_cell(nb) -> tuple[int, float, str]:
+    """(index, seconds, first line) of the slowest code cell, from nbclient's timing metadata,
+    which it removes (the cache key of a chapter covers its cells' metadata)."""
+    from datetime import datetime
+
+    slowest = (-1, 0.0, "")
+    for index, cell in enumerate(nb.cells):
+        timing = cell.metadata.pop("execution", None) if cell.cell_type == "code" else None
+        if not timing or "shell.execute_reply" not in timing:
+            continue
+        start = timing.get("iopub.execute_input") or timing["shell.execute_reply.started"]
+        seconds = (datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+                   - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+        if seconds > slowest[1]:
+            first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+            slowest = (index, seconds, first[:60])
+    return slowest
+
+
 def execute(path: str, nb, timeout: int) -> tuple:
     """Execute one notebook in the chapter's folder (a worker process)."""
     from jupyter_cache.executors.utils import single_nb_execution
 
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout,
-                                 allow_errors=False, meta_override=True)
-    return result.nb, result.time, result.exc_string if result.err is not None else None
+                                 allow_errors=False, meta_override=True, record_timing=True)
+    slowest = slowest_cell(result.nb)
+    return result.nb, result.time, result.exc_string if result.err is not None else None, slowest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = get_cache(str(args.cache))
 
     todo = []
+    total = 0
     only = {path.resolve() for path in args.only or []}
     for path in toc_sources(toc):
         if only and path.resolve() not in only:
@@ -100,33 +121,43 @@ def main(argv: list[str] | None = None) -> int:
         nb = read_notebook(path, extensions)
         if nb is None:
             continue
+        total += 1
         try:
             cache.match_cache_notebook(nb)
         except KeyError:
             todo.append((path, nb))
     if not todo:
-        print("execute: every chapter is in the execution cache", flush=True)
+        print(f"execute: 0 of {total} chapters executed (all are in the execution cache)",
+              flush=True)
         return 0
     print(f"execute: {len(todo)} chapters, {args.jobs} at a time, at most {timeout} s per cell",
           flush=True)
     t0 = time.monotonic()
     failed = []
+    slowest = (None, -1, 0.0, "")
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = {pool.submit(execute, str(path), nb, timeout): path for path, nb in todo}
         for future in as_completed(futures):
             path = futures[future].relative_to(ROOT)
-            executed, seconds, error = future.result()
+            executed, seconds, error, cell = future.result()
+            if cell[1] > slowest[2]:
+                slowest = (path, *cell)
             if error is None:
                 cache.cache_notebook_bundle(
                     CacheBundleIn(executed, str(futures[future]),
                                   data={"execution_seconds": seconds}),
                     check_validity=False, overwrite=True)
-                print(f"execute: {path} in {seconds:.0f} s", flush=True)
+                print(f"execute: {path} in {seconds:.0f} s (slowest cell: {cell[0]}, "
+                      f"{cell[1]:.1f} s)", flush=True)
             else:
                 failed.append(path)
                 print(f"execute: {path} FAILED after {seconds:.0f} s\n{error}", flush=True)
-    print(f"execute: {len(todo) - len(failed)} of {len(todo)} chapters executed in "
-          f"{time.monotonic() - t0:.0f} s", flush=True)
+    print(f"execute: {len(todo) - len(failed)} of {total} chapters executed in "
+          f"{time.monotonic() - t0:.0f} s ({total - len(todo)} were in the execution cache)",
+          flush=True)
+    if slowest[0] is not None:
+        print(f"execute: slowest cell of all: {slowest[0]} cell {slowest[1]} ({slowest[3]!r}), "
+              f"{slowest[2]:.1f} s; the time limit per cell is {timeout} s", flush=True)
     if failed:
         print(f"execute: failed: {', '.join(map(str, failed))}", flush=True)
     return 1 if failed else 0

@@ -81,12 +81,12 @@ def stage(number: int, title: str, cmd: list[str], env: dict, log: Path | None =
 
 
 def book_executions(log: Path) -> tuple[int, int]:
-    """(notebooks executed, notebooks taken from the execution cache) by a book build's log."""
+    """(chapters executed, chapters in all) by the book build's log (tools/execute_chapters.py)."""
     if not log.exists():
         return 0, 0
     text = log.read_text(encoding="utf-8", errors="replace")
-    return (len(re.findall(r"Executed notebook in", text)),
-            len(re.findall(r"Using cached notebook outputs", text)))
+    done = re.search(r"execute: (\d+) of (\d+) chapters executed", text)
+    return (int(done.group(1)), int(done.group(2))) if done else (0, 0)
 
 
 def main() -> int:
@@ -118,9 +118,9 @@ def main() -> int:
                    dict(env, TLCOURSE_BOOK_BUILT="1", TLCOURSE_BOOK_OUT=str(BOOK_OUT)))
         tally.add(browser)
 
-    executed, cached = book_executions(book_log)
-    book = (f"book built ({executed} chapters executed, {cached} from the cache)" if built
-            else "book NOT built")
+    executed, chapters = book_executions(book_log)
+    book = (f"book built ({executed} of {chapters} chapters executed, the rest from the cache)"
+            if built else "book NOT built")
     failed_chapters = (f" ({', '.join(sorted(tally.chapters_failed))} failed)"
                        if tally.chapters_failed else "")
     print(f"\n{'PASSED' if ok else 'FAILED'}: {tally.passed} tests passed, {tally.failed} failed, "

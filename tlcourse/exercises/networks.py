@@ -19,8 +19,8 @@ import numpy as np
 
 from .. import activations, readout
 from .._checks import check_choice, check_fraction, check_positive
-from ..firstlayer import alignment  # re-exported: older code imports it from here
-from ..networks import NET_ACTIVATIONS, features
+from ..featuremap import NET_ACTIVATIONS, features
+from ..firstlayer import alignment
 from . import Feedback, first_mistake
 
 
@@ -74,7 +74,8 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
 
 
 def check_alignment(value: float, W, F) -> Feedback:
-    """Check the student's value of :func:`alignment` ``(W, F)`` (tolerance ``1e-6``).
+    """Check the student's value of :func:`tlcourse.firstlayer.alignment` ``(W, F)`` (tolerance
+    ``1e-6``).
 
     Names the usual slips: the complement, a norm not squared, no division by ``|W|^2``, a
     projection with ``F^T F / N`` (not a projector unless ``F`` has orthonormal rows), and the

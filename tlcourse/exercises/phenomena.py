@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .. import phenomena
+from .. import phenomena, stats
 from .._checks import check_int
 from . import Feedback, first_mistake
 
@@ -34,14 +34,14 @@ def check_crossover(value, alpha, diff) -> Feedback:
     """Check the crossing ``alpha*`` of a curve difference ``diff`` (e.g. ``eps_2L - eps_TL``).
 
     The reference is the first point where ``diff`` goes from > 0 to <= 0, interpolated linearly
-    in ``log alpha`` between the two bracketing points (as :func:`tlcourse.phenomena.crossover`).
+    in ``log alpha`` between the two bracketing points (as :func:`tlcourse.stats.crossover`).
     Named mistakes: interpolating linearly in ``alpha``, giving a grid point instead of the
     interpolated crossing, and the crossing's value in ``log alpha`` instead of ``alpha``.
     """
     value = _real(value, "value")
     alpha = np.asarray(alpha, dtype=float)
     diff = np.asarray(diff, dtype=float)
-    ref = phenomena.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).alpha
+    ref = stats.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).x
     if ref is None:
         raise ValueError("diff does not go from > 0 to <= 0 on this grid: no crossing to check")
     if _close(value, ref):

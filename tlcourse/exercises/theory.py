@@ -81,7 +81,7 @@ def check_omega(Omega, W, task: Task) -> Feedback:
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     W = np.asarray(W, dtype=np.float64)
     Omega = np.asarray(Omega, dtype=np.float64)
-    ref, _ = feature_covariances(W, task, phi="erf")
+    ref, _ = feature_covariances(W, task, activation="erf")
     K = ref.shape[0]
     if Omega.shape != ref.shape:
         return Feedback(False, f"Omega must be (K, K) = ({K}, {K}) (one row per feature), got "
@@ -98,7 +98,7 @@ def check_omega(Omega, W, task: Task) -> Feedback:
     wrong = [
         (_erf_kernel(W @ Sigma_x @ W.T), "missing_1_over_N",
          "Sigma_h = W Sigma_x W^T / N: the 1/N of h = W x / sqrt(N) is missing."),
-        (feature_covariances(W, task, phi="erf", linearised=True)[0], "linearised_inputs",
+        (feature_covariances(W, task, activation="erf", linearised=True)[0], "linearised_inputs",
          "you used the linearised input covariance kappa1^2 F^T F/D + kappa_star^2 I; at finite "
          "D use the exact one, (2/pi) arcsin of the column cosines of F."),
         (activations.kappas("erf").kappa1**2 * Sigma_h, "linear_kernel",
@@ -138,12 +138,15 @@ def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
     lam = check_positive(lam, "lam")
     p = 200
     theta = np.ones(p)  # rho = 1; only rho matters when Omega = Phi = I
-    res = solve_gcm(np.eye(p), np.eye(p), theta, alpha=alpha, lam=lam, loss="square")
+    # n / p = n / N here: the features are the inputs themselves
+    res = solve_gcm(np.eye(p), np.eye(p), theta, samples_per_feature=alpha, lam=lam,
+                    loss="square")
     ref = res.test_error
     if abs(value - ref) <= 1e-4:
         return Feedback(True, f"test error {ref:.4f} (m = {res.m:.4f}, q = {res.q:.4f}, "
                         f"V = {res.V:.4f}).", "correct")
-    logistic = solve_gcm(np.eye(p), np.eye(p), theta, alpha=alpha, lam=lam).test_error
+    logistic = solve_gcm(np.eye(p), np.eye(p), theta, samples_per_feature=alpha,
+                         lam=lam).test_error
     candidates = [
         (100 * ref, "percent", "this is the error in percent; give a fraction in [0, 1/2]."),
         (1 - ref, "accuracy", "this is the accuracy, 1 - error."),

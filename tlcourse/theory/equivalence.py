@@ -1,9 +1,10 @@
 """Gaussian equivalence: the covariances of a frozen feature map on a hidden-manifold task.
 
-Features ``v = phi(h)``, ``h = W x / sqrt(N)``, of inputs ``x = sigma(F^T c / sqrt(D))`` are
-replaced by jointly Gaussian vectors with the same second moments (MODEL.md §5.1):
+Features ``g = phi(h)``, ``h = W x / sqrt(N)``, of inputs ``x = sigma(F^T c / sqrt(D))`` are
+replaced by jointly Gaussian vectors with the same second moments (chapter *Gaussian
+equivalence*):
 
-    Omega = E[v v^T]  (K, K),       Phi = E[v c^T]  (K, D),
+    Omega = E[g g^T]  (K, K),       Phi = E[g c^T]  (K, D),
 
 where ``c ~ N(0, I_D)`` is the task's latent vector (the teacher acts on it). Two steps:
 
@@ -11,8 +12,9 @@ where ``c ~ N(0, I_D)`` is the task's latent vector (the teacher acts on it). Tw
    {sign, erf, linear} (arcsin laws, Stein's lemma column by column); the textbook linearisation
    ``x ~ kappa1 F^T c / sqrt(D) + kappa_star z`` is available for comparison;
 2. ``h`` is treated as Gaussian with ``Sigma_h = W Sigma_x W^T / N`` and
-   ``C = E[h c^T] = W E[x c^T] / sqrt(N)``; then exact Gaussian expectations for ``phi``:
-   ``Phi = diag(E phi'(h_k)) C`` (Stein) and, for ``phi = erf``, the arcsin kernel for ``Omega``.
+   ``C = E[h c^T] = W E[x c^T] / sqrt(N)``; then exact Gaussian expectations for the network's
+   activation ``phi``: ``Phi = diag(E phi'(h_k)) C`` (Stein) and, for ``phi = erf``, the arcsin
+   kernel for ``Omega``.
 
 A Monte Carlo estimator of the same two matrices works for any odd ``sigma`` and ``phi``,
 streaming over batches of samples so that memory stays bounded. Activations with a non-zero
@@ -28,12 +30,12 @@ import numpy as np
 from .. import activations
 from .._checks import RNGLike, as_generator, check_choice, check_int
 from ..data import Task
-from ..networks import NET_ACTIVATIONS, features
+from ..featuremap import NET_ACTIVATIONS, features
 
 METHODS = ("analytic", "monte-carlo")
 ODD_ACTIVATIONS = ("sign", "erf", "tanh", "linear")  # centred features: E sigma(xi) = 0
 ANALYTIC_DATA = ("sign", "erf", "linear")  # data nonlinearities with exact input moments
-ANALYTIC_PHI = ("erf", "linear")  # network activations with an exact Omega
+ANALYTIC_ACTIVATIONS = ("erf", "linear")  # network activations with an exact Omega
 
 
 def _check_odd(name: str, what: str) -> None:
@@ -106,7 +108,7 @@ def _check_W(W, task: Task) -> np.ndarray:
 def feature_covariances(
     W,
     task: Task,
-    phi: str = "erf",
+    activation: str = "erf",
     method: str = "analytic",
     *,
     linearised: bool = False,
@@ -114,51 +116,52 @@ def feature_covariances(
     batch_size: int = 4096,
     rng: RNGLike = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``Omega = E[v v^T]`` (K, K), ``Phi = E[v c^T]`` (K, D) of features ``v = phi(Wx/sqrt(N))``.
+    """``Omega = E[g g^T]`` (K, K), ``Phi = E[g c^T]`` (K, D) of features ``g = phi(Wx/sqrt(N))``.
 
-    ``W`` is (K, N), ``task`` supplies ``F``, ``sigma`` and ``D`` (``c`` is its latent vector).
-    ``method="analytic"`` (``phi`` in {erf, linear}; ``sigma`` in {sign, erf, linear}, or any
-    odd ``sigma`` with ``linearised=True``, see :func:`input_moments`) is the two-step Gaussian
-    equivalence of the module docstring. ``method="monte-carlo"`` averages over ``n_samples``
-    fresh samples drawn from ``rng`` in batches of ``batch_size`` (any odd ``sigma`` and ``phi``);
+    ``W`` is (K, N), ``task`` supplies ``F``, ``sigma`` and ``D`` (``c`` is its latent vector);
+    ``activation`` names the network's ``phi``. ``method="analytic"`` (``activation`` in {erf,
+    linear}; ``sigma`` in {sign, erf, linear}, or any odd ``sigma`` with ``linearised=True``, see
+    :func:`input_moments`) is the two-step Gaussian equivalence of the module docstring.
+    ``method="monte-carlo"`` averages over ``n_samples`` fresh samples drawn from ``rng`` in
+    batches of ``batch_size`` (any odd ``sigma`` and ``activation``);
     its entries carry a sampling error of order ``1/sqrt(n_samples)``.
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     W = _check_W(W, task)
     check_choice(method, "method", METHODS)
-    check_choice(phi, "phi", NET_ACTIVATIONS)
-    _check_odd(phi, "phi")
+    check_choice(activation, "activation", NET_ACTIVATIONS)
+    _check_odd(activation, "activation")
     _check_odd(task.activation, "the task's activation")
     if method == "monte-carlo":
         n_samples = check_int(n_samples, "n_samples", low=2)
         batch_size = check_int(batch_size, "batch_size", low=1)
-        return _monte_carlo(W, task, phi, n_samples, batch_size, as_generator(rng))
-    if phi not in ANALYTIC_PHI:
+        return _monte_carlo(W, task, activation, n_samples, batch_size, as_generator(rng))
+    if activation not in ANALYTIC_ACTIVATIONS:
         raise ValueError(
-            f"analytic covariances exist for phi in {list(ANALYTIC_PHI)}, not {phi!r}: "
-            "use method='monte-carlo'"
+            f"analytic covariances exist for activation in {list(ANALYTIC_ACTIVATIONS)}, not "
+            f"{activation!r}: use method='monte-carlo'"
         )
     Sigma_x, xc = input_moments(task, linearised=linearised)
     N = task.N
     Sigma_h = W @ Sigma_x @ W.T / N
     Sigma_h = 0.5 * (Sigma_h + Sigma_h.T)
     C = W @ xc / math.sqrt(N)
-    if phi == "linear":
+    if activation == "linear":
         return Sigma_h, C
     stein = (2.0 / math.sqrt(math.pi)) / np.sqrt(1.0 + 2.0 * np.diag(Sigma_h))
     return _arcsin_kernel(Sigma_h), stein[:, None] * C
 
 
-def _monte_carlo(W, task, phi, n_samples, batch_size, rng) -> tuple[np.ndarray, np.ndarray]:
+def _monte_carlo(W, task, activation, n_samples, batch_size, rng) -> tuple[np.ndarray, np.ndarray]:
     K = W.shape[0]
     Omega = np.zeros((K, K))
     Phi = np.zeros((K, task.D))
     for start in range(0, n_samples, batch_size):
         b = min(batch_size, n_samples - start)
         C = rng.standard_normal((b, task.D))
-        v = features(W, task.inputs(C), phi)
-        Omega += v.T @ v
-        Phi += v.T @ C
+        g = features(W, task.inputs(C), activation)
+        Omega += g.T @ g
+        Phi += g.T @ C
     Omega /= n_samples
     return 0.5 * (Omega + Omega.T), Phi / n_samples

@@ -1,12 +1,15 @@
 """The Gaussian covariate model: replica saddle-point equations and their solver.
 
-Model (MODEL.md §5.2; Loureiro et al. 2021): teacher vectors ``u ~ N(0, Psi)`` in ``R^k``,
-student features ``v`` in ``R^p`` jointly Gaussian with ``E[v v^T] = Omega``,
+Model (chapter *The replica formula*; Loureiro et al. 2021): teacher vectors ``u ~ N(0, Psi)``
+in ``R^k``, student features ``v`` in ``R^p`` jointly Gaussian with ``E[v v^T] = Omega``,
 ``E[v u^T] = Phi``; labels ``y = sign(theta . u / sqrt(k))``; estimator::
 
     w_hat = argmin_w  sum_mu loss(y_mu, w . v_mu / sqrt(p)) + (lam / 2) |w|^2
 
-on ``n = alpha p`` samples. In the high-dimensional limit its test error is
+on ``n = a p`` samples, ``a = n / p`` the *samples per feature* (argument
+``samples_per_feature``: the GCM's own ratio, not the course's ``alpha = P / N``; with
+``p = K`` features of an ``N``-dimensional input, ``a = alpha N / K``). In the high-dimensional
+limit its test error is
 ``arccos(m / sqrt(rho q)) / pi``, where the overlaps ``m, q, V`` and their conjugates
 ``m_hat, q_hat, V_hat`` solve the zero-temperature replica-symmetric equations:
 
@@ -14,8 +17,8 @@ on ``n = alpha p`` samples. In the high-dimensional limit its test error is
   ``d = lam + V_hat omega``): ``V = <omega/d>``, ``q = <(q_hat omega^2 + m_hat^2 t omega)/d^2>``,
   ``m = (m_hat/sqrt(gamma)) <t/d>``, ``<.>`` the mean over the ``p`` eigenvalues, ``gamma = k/p``;
 - channel: with the proximal map ``eta(y, omega, V) = argmin_x (x - omega)^2/(2V) + loss(y, x)``,
-  ``V_hat = alpha E[(1 - d eta/d omega) / V]``, ``q_hat = alpha E[((eta - omega)/V)^2]``,
-  ``m_hat = (alpha/sqrt(gamma)) E_xi sum_y d_omega* Z0(y) (eta - omega)/V``.
+  ``V_hat = a E[(1 - d eta/d omega) / V]``, ``q_hat = a E[((eta - omega)/V)^2]``,
+  ``m_hat = (a/sqrt(gamma)) E_xi sum_y d_omega* Z0(y) (eta - omega)/V``.
 
 Channel expectations are over the joint Gaussian law of the teacher field ``nu`` (variance
 ``rho``) and the student field ``omega`` (variance ``q``, covariance ``m``), ``y = sign(nu)``.
@@ -50,7 +53,7 @@ class GCMConvergenceWarning(RuntimeWarning):
 
 @dataclass(frozen=True)
 class GCMResult:
-    """Fixed point of the saddle-point equations at one ``alpha`` (``n / p``).
+    """Fixed point of the saddle-point equations at one ``samples_per_feature`` (``n / p``).
 
     ``m, q, V`` and ``m_hat, q_hat, V_hat``: overlaps and conjugates; ``rho = theta^T Psi theta/k``;
     ``test_error = arccos(m / sqrt(rho q)) / pi``; ``train_loss``: mean loss per training sample
@@ -58,7 +61,7 @@ class GCMResult:
     (``|dV| + |dq| + |dm|`` at the last iteration) describe the iteration.
     """
 
-    alpha: float
+    samples_per_feature: float
     lam: float
     loss: str
     m: float
@@ -196,33 +199,34 @@ def _channel_logistic(m, q, V, rho, quad: _Quadrature):
     return e_vhat, e_qhat, e_mhat, e_loss
 
 
-def _hats(loss, m, q, V, spec: _Spectrum, alpha: float, quad: _Quadrature):
+def _hats(loss, m, q, V, spec: _Spectrum, a: float, quad: _Quadrature):
     """Conjugates ``(m_hat, q_hat, V_hat)`` and the training loss from the channel."""
     rho, sg = spec.rho, math.sqrt(spec.gamma)
     if loss == "square":
         lin = math.sqrt(2.0 / (math.pi * rho))  # E[y nu] / rho for the sign teacher
         mse = 1.0 + q - 2.0 * m * lin
-        return (alpha / sg * lin / (1 + V), alpha * mse / (1 + V) ** 2, alpha / (1 + V),
+        return (a / sg * lin / (1 + V), a * mse / (1 + V) ** 2, a / (1 + V),
                 0.5 * mse / (1 + V) ** 2)
     e_vhat, e_qhat, e_mhat, e_loss = _channel_logistic(m, q, V, rho, quad)
-    m_hat = alpha / sg * e_mhat / math.sqrt(2 * math.pi * rho)
-    return m_hat, alpha * e_qhat, alpha * e_vhat, e_loss
+    m_hat = a / sg * e_mhat / math.sqrt(2 * math.pi * rho)
+    return m_hat, a * e_qhat, a * e_vhat, e_loss
 
 
 # ---------------------------------------------------------------- solver
 
 
-def _solve_one(spec, alpha, lam, loss, start, quad, damping, tol, max_iter) -> GCMResult:
+def _solve_one(spec, a, lam, loss, start, quad, damping, tol, max_iter) -> GCMResult:
     m, q, V = start
     residual = math.inf
     hats = (math.nan,) * 4
     for it in range(1, max_iter + 1):
-        hats = _hats(loss, m, q, V, spec, alpha, quad)
+        hats = _hats(loss, m, q, V, spec, a, quad)
         m_new, q_new, V_new = _prior(spec, lam, *hats[:3])
         if not all(map(math.isfinite, (m_new, q_new, V_new))):
             raise FloatingPointError(
                 f"saddle-point iteration produced non-finite overlaps at iteration {it} "
-                f"(alpha={alpha}, lam={lam}, loss={loss!r}): m={m_new}, q={q_new}, V={V_new}"
+                f"(samples_per_feature={a}, lam={lam}, loss={loss!r}): m={m_new}, q={q_new}, "
+                f"V={V_new}"
             )
         previous, residual = residual, abs(V_new - V) + abs(q_new - q) + abs(m_new - m)
         if residual > previous:  # oscillating or diverging: damp more
@@ -235,27 +239,29 @@ def _solve_one(spec, alpha, lam, loss, start, quad, damping, tol, max_iter) -> G
     converged = residual < tol
     if not converged:
         warnings.warn(
-            f"solve_gcm did not converge at alpha={alpha}, lam={lam}, loss={loss!r}: residual "
-            f"|dV|+|dq|+|dm| = {residual:.3g} > tol = {tol:.3g} after {max_iter} iterations",
+            f"solve_gcm did not converge at samples_per_feature={a}, lam={lam}, loss={loss!r}: "
+            f"residual |dV|+|dq|+|dm| = {residual:.3g} > tol = {tol:.3g} after {max_iter} "
+            "iterations",
             GCMConvergenceWarning, stacklevel=3,
         )
     cos = min(m / math.sqrt(spec.rho * q), 1.0) if q > 0 else 0.0
-    m_hat, q_hat, V_hat, train_loss = _hats(loss, m, q, V, spec, alpha, quad)
+    m_hat, q_hat, V_hat, train_loss = _hats(loss, m, q, V, spec, a, quad)
     return GCMResult(
-        alpha=alpha, lam=lam, loss=loss, m=m, q=q, V=V, m_hat=m_hat, q_hat=q_hat, V_hat=V_hat,
-        rho=spec.rho, test_error=math.acos(max(cos, -1.0)) / math.pi, train_loss=train_loss,
-        converged=converged, iterations=it, residual=residual,
+        samples_per_feature=a, lam=lam, loss=loss, m=m, q=q, V=V, m_hat=m_hat, q_hat=q_hat,
+        V_hat=V_hat, rho=spec.rho, test_error=math.acos(max(cos, -1.0)) / math.pi,
+        train_loss=train_loss, converged=converged, iterations=it, residual=residual,
     )
 
 
-def _check_alpha(alpha) -> tuple[list[float], bool]:
-    scalar = isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)
-    values = [alpha] if scalar else alpha
+def _check_ratios(ratio) -> tuple[list[float], bool]:
+    name = "samples_per_feature"
+    scalar = isinstance(ratio, numbers.Real) and not isinstance(ratio, bool)
+    values = [ratio] if scalar else ratio
     if not scalar and not isinstance(values, Sequence | np.ndarray):
-        raise TypeError(f"alpha must be a positive number or a sequence of them, got {alpha!r}")
-    out = [check_positive(a, "alpha") for a in values]
+        raise TypeError(f"{name} must be a positive number or a sequence of them, got {ratio!r}")
+    out = [check_positive(a, name) for a in values]
     if not out:
-        raise ValueError("alpha must not be an empty sequence")
+        raise ValueError(f"{name} must not be an empty sequence")
     return out, scalar
 
 
@@ -263,7 +269,7 @@ def solve_gcm(
     Omega,
     Phi,
     theta,
-    alpha,
+    samples_per_feature,
     lam: float,
     loss: str = "logistic",
     Psi=None,
@@ -284,9 +290,10 @@ def solve_gcm(
         ``E[v u^T]``.
     theta : (k,) array
         The teacher.
-    alpha : float or sequence of floats
-        ``n / p`` > 0, or a sequence of them: one eigendecomposition, each point started
-        from the previous one's solution, a list of results in the same order.
+    samples_per_feature : float or sequence of floats
+        ``n / p`` > 0 (samples per feature, not the course's ``alpha = P / N``), or a sequence
+        of them: one eigendecomposition, each point started from the previous one's solution,
+        a list of results in the same order.
     lam : float
         l2 strength > 0.
     loss : str
@@ -306,13 +313,13 @@ def solve_gcm(
     Returns
     -------
     GCMResult or list of GCMResult
-        One result, or a list of them for a sequence of ``alpha``. Warns with
+        One result, or a list of them for a sequence of ``samples_per_feature``. Warns with
         :class:`GCMConvergenceWarning` (last residual, iteration count) if the tolerance is
         not met.
     """
     check_choice(loss, "loss", LOSSES)
     lam = check_positive(lam, "lam")
-    alphas, scalar = _check_alpha(alpha)
+    ratios, scalar = _check_ratios(samples_per_feature)
     if not (isinstance(damping, numbers.Real) and 0.0 <= damping < 1.0):
         raise ValueError(f"damping must be a number in [0, 1), got {damping!r}")
     tol = check_positive(tol, "tol")
@@ -321,7 +328,7 @@ def solve_gcm(
     spec = spectrum(Omega, Phi, theta, Psi)
     start = (0.0, 0.1 * spec.rho, 1.0)  # uninformed: no overlap with the teacher yet
     results = []
-    for a in alphas:
+    for a in ratios:
         res = _solve_one(spec, a, lam, loss, start, quad, damping, tol, max_iter)
         results.append(res)
         start = (res.m, res.q, res.V)

@@ -1,0 +1,89 @@
+"""Tests of tlcourse.specs (the training Recipe, the protocol table) and data.sample_counts."""
+
+import dataclasses
+
+import pytest
+
+import tlcourse as tl
+from tlcourse.specs import PROTOCOLS, Recipe, protocol, protocol_list
+
+
+def test_recipe_defaults_are_the_course_s():
+    r = Recipe()
+    assert (r.lam, r.epochs, r.lr, r.ft_lr, r.weight_decay) == (0.1, 1000, 0.01, 1e-3, 0.1)
+    assert (r.optimizer, r.batch_size, r.val_fraction) == ("adam", None, 0.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.lam = 1.0
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "match"),
+    [
+        ({"lam": 0.0}, ValueError, "lam must be finite and > 0, got 0.0"),
+        ({"lam": "0.1"}, TypeError, "lam must be a real number"),
+        ({"epochs": -1}, ValueError, "epochs must be >= 0"),
+        ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
+        ({"lr": float("nan")}, ValueError, "lr must be finite"),
+        ({"ft_lr": -1e-3}, ValueError, "ft_lr must be finite and > 0"),
+        ({"weight_decay": -0.1}, ValueError, "weight_decay must be finite and >= 0"),
+        ({"optimizer": "lbfgs"}, ValueError, "optimizer must be one of"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"val_fraction": 1.0}, ValueError, "val_fraction must be < 1"),
+        ({"val_fraction": 1.5}, ValueError, r"val_fraction must lie in \[0, 1\]"),
+        ({"patience": 0}, ValueError, "patience must be >= 1"),
+    ],
+)
+def test_recipe_checks_itself_once_with_clear_errors(settings, error, match):
+    with pytest.raises(error, match=match):
+        Recipe(**settings)
+    with pytest.raises(error, match=match):
+        Recipe.from_settings(**settings)
+
+
+def test_recipe_from_settings_and_replace():
+    assert Recipe.from_settings() == Recipe()
+    base = Recipe(lam=0.5)
+    assert Recipe.from_settings(base) is base  # no settings: the object itself, trusted
+    r = Recipe.from_settings(base, epochs=10)
+    assert (r.lam, r.epochs) == (0.5, 10) and base.epochs == 1000
+    assert r.asdict()["epochs"] == 10
+    with pytest.raises(TypeError, match="unknown settings"):
+        Recipe.from_settings(momentum=0.9)
+    with pytest.raises(TypeError, match="recipe must be a Recipe"):
+        Recipe.from_settings({"lam": 0.1})
+
+
+def test_protocol_table():
+    assert list(PROTOCOLS) == ["TL", "FT", "2L", "RF", "0-shot"]
+    frozen = {p for p, s in PROTOCOLS.items() if s.frozen}
+    assert frozen == {"TL", "RF"}
+    assert {p for p, s in PROTOCOLS.items() if not s.uses_source} == {"2L", "RF"}
+    assert {p for p, s in PROTOCOLS.items() if s.one_job_per_size} == {"FT", "2L"}
+    assert not PROTOCOLS["0-shot"].trains
+    assert len({s.color for s in PROTOCOLS.values()}) == 5
+    assert protocol("FT").name == "FT"
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        protocol("ft")
+    assert protocol_list("TL") == ["TL"]
+    with pytest.raises(ValueError, match="at least one"):
+        protocol_list([])
+    with pytest.raises(ValueError, match="protocols must be one of"):
+        protocol_list(["TL", "XX"])
+
+
+def test_sample_counts_one_rounding_rule():
+    assert tl.sample_counts(100, alphas=[0.5, 1, 2.004, 0.015]) == [50, 100, 200, 2]
+    assert tl.sample_counts(30, alphas=0.5) == [15]
+    assert tl.sample_counts(30, ns=[7, 3]) == [7, 3]
+    with pytest.raises(ValueError, match="exactly one of alphas"):
+        tl.sample_counts(30)
+    with pytest.raises(ValueError, match="exactly one of alphas"):
+        tl.sample_counts(30, alphas=[1], ns=[3])
+    with pytest.raises(ValueError, match=r"gives P = round\(alpha \* N\) = 0 < 1"):
+        tl.sample_counts(30, alphas=[0.01])
+    with pytest.raises(ValueError, match="alphas must be finite and > 0"):
+        tl.sample_counts(30, alphas=[-1.0])
+    with pytest.raises(ValueError, match="ns must be >= 1"):
+        tl.sample_counts(30, ns=[0])
+    with pytest.raises(ValueError, match="must not be empty"):
+        tl.sample_counts(30, ns=[])

@@ -1,0 +1,179 @@
+"""The value objects of the experiments: the training :class:`Recipe` and the :class:`Protocol`
+table.
+
+Each checks itself once, when it is built, so that the code below the public functions trusts it:
+
+- :class:`Recipe`: how networks are trained and readouts fitted (``lam``, ``epochs``, ``lr``,
+  ``ft_lr``, ``weight_decay``, ...), the one home of the course's defaults
+  (chapter *Two-layer networks on the source*);
+- :data:`PROTOCOLS`: the transfer protocols of chapter *Four ways to use a source network*
+  (``"TL"``, ``"FT"``, ``"2L"``, ``"RF"``, ``"0-shot"``) as :class:`Protocol` records (what they
+  train, whether they use the source network, how they are run and drawn); every module reads
+  them from here.
+
+Free of PyTorch: plotting and analysis read the table without loading it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ._checks import check_choice, check_fraction, check_int, check_positive
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the course trains: networks (full-batch Adam) and ℓ2 readouts, checked once.
+
+    Attributes
+    ----------
+    lam : float
+        ℓ2 strength ``> 0`` of the convex readouts (TL, RF, and FT's starting point).
+    epochs : int
+        Passes over the data ``>= 0`` (full batch: one Adam step per epoch).
+    lr : float
+        Learning rate ``> 0`` of the source network and of 2L.
+    ft_lr : float
+        Learning rate ``> 0`` of fine-tuning (FT): smaller, so as not to erase what was
+        transferred.
+    weight_decay : float
+        Decoupled weight decay ``>= 0`` (PyTorch's ``AdamW``: each step multiplies the weights
+        by ``1 - lr * weight_decay``; with ``"sgd"`` an L2 term).
+    optimizer : str
+        ``"adam"`` (``AdamW``) or ``"sgd"`` (plain gradient descent).
+    batch_size : int or None
+        Mini-batch size ``>= 1``, shuffled each epoch; ``None``: full batch.
+    val_fraction : float
+        In ``[0, 1)``: the fraction of samples held out for early stopping (0: none).
+    patience, eval_every : int
+        Early stopping: stop after ``patience`` checks of the held-out loss, one every
+        ``eval_every`` epochs, without improvement (both ``>= 1``).
+
+    ``Recipe(**settings)`` raises a clear error for an unknown setting or a value out of range;
+    :meth:`replace` returns a checked copy with some settings changed.
+    """
+
+    lam: float = 0.1
+    epochs: int = 1000
+    lr: float = 0.01
+    ft_lr: float = 1e-3
+    weight_decay: float = 0.1
+    optimizer: str = "adam"
+    batch_size: int | None = None
+    val_fraction: float = 0.0
+    patience: int = 10
+    eval_every: int = 10
+
+    def __post_init__(self):
+        checked = {
+            "lam": check_positive(self.lam, "lam"),
+            "epochs": check_int(self.epochs, "epochs", low=0),
+            "lr": check_positive(self.lr, "lr"),
+            "ft_lr": check_positive(self.ft_lr, "ft_lr"),
+            "weight_decay": check_positive(self.weight_decay, "weight_decay", allow_zero=True),
+            "optimizer": check_choice(self.optimizer, "optimizer", OPTIMIZERS),
+            "batch_size": None if self.batch_size is None
+            else check_int(self.batch_size, "batch_size", low=1),
+            "val_fraction": check_fraction(self.val_fraction, "val_fraction"),
+            "patience": check_int(self.patience, "patience", low=1),
+            "eval_every": check_int(self.eval_every, "eval_every", low=1),
+        }
+        if checked["val_fraction"] == 1.0:
+            raise ValueError("val_fraction must be < 1 (some samples must remain for training)")
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_settings(cls, recipe: Recipe | None = None, **settings) -> Recipe:
+        """The recipe of a public function: ``recipe`` (default :class:`Recipe`) with
+        ``settings`` (keywords such as ``lam=0.05``) replacing some of its values.
+
+        Unknown settings raise ``TypeError`` naming the allowed ones.
+        """
+        if recipe is not None and not isinstance(recipe, Recipe):
+            raise TypeError(f"recipe must be a Recipe, got {type(recipe).__name__}")
+        base = cls() if recipe is None else recipe
+        return base.replace(**settings) if settings else base
+
+    def replace(self, **settings) -> Recipe:
+        """A checked copy with ``settings`` changed."""
+        allowed = [f.name for f in dataclasses.fields(self)]
+        unknown = set(settings) - set(allowed)
+        if unknown:
+            raise TypeError(f"unknown settings {sorted(unknown)}; allowed: {sorted(allowed)}")
+        return dataclasses.replace(self, **settings)
+
+    def asdict(self) -> dict:
+        """The settings as a dict (e.g. to label a table's rows)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One way to use a source network on a target task, and how the book draws it.
+
+    ``name``: the protocol's short name; ``frozen``: the first layer stays fixed and only the
+    readout is fitted on the target (a convex problem, covered by the theory: TL and RF);
+    ``uses_source``: it reads the source network's weights; ``trains``: it trains anything on the
+    target at all (``0-shot`` does not); ``color``, ``marker``, ``label``: its style in every
+    figure.
+
+    A protocol whose result at one size does not depend on the others (frozen features or no
+    training) runs all sizes in one job (:attr:`one_job_per_size` false).
+    """
+
+    name: str
+    description: str
+    frozen: bool
+    uses_source: bool
+    trains: bool
+    color: str
+    marker: str
+    label: str
+
+    @property
+    def one_job_per_size(self) -> bool:
+        """Whether learning curves run one job per target size (the networks trained end to end)
+        rather than one job for all sizes (frozen features reused, or nothing trained)."""
+        return self.trains and not self.frozen
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    p.name: p
+    for p in (
+        Protocol("TL", "the readout on the source's frozen first layer", frozen=True,
+                 uses_source=True, trains=True, color="C0", marker="o",
+                 label="TL (transfer, frozen features)"),
+        Protocol("FT", "both layers, starting at the source's first layer and the TL readout",
+                 frozen=False, uses_source=True, trains=True, color="C2", marker="s",
+                 label="FT (fine-tuning)"),
+        Protocol("2L", "both layers from a random start", frozen=False, uses_source=False,
+                 trains=True, color="C3", marker="^", label="2L (from scratch)"),
+        Protocol("RF", "the readout on a frozen random first layer", frozen=True,
+                 uses_source=False, trains=True, color="C7", marker="v",
+                 label="RF (random features)"),
+        Protocol("0-shot", "the source network as it is", frozen=False, uses_source=True,
+                 trains=False, color="C4", marker="", label="0-shot (source network as is)"),
+    )
+}
+
+
+def protocol(name) -> Protocol:
+    """The :class:`Protocol` called ``name``; a clear error for an unknown name."""
+    return PROTOCOLS[check_choice(name, "protocol", PROTOCOLS)]
+
+
+def protocol_list(protocols, name: str = "protocols") -> list[str]:
+    """Protocol names from one name or a collection of them, each checked, at least one."""
+    names = [protocols] if isinstance(protocols, str) else list(protocols)
+    if not names:
+        raise ValueError(f"{name} must name at least one protocol")
+    for p in names:
+        check_choice(p, name, PROTOCOLS)
+    return names
+
+
+__all__ = ["OPTIMIZERS", "PROTOCOLS", "Protocol", "Recipe", "protocol", "protocol_list"]

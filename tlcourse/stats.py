@@ -1,0 +1,208 @@
+"""Error statistics of the course: test errors with their standard errors, averages over seeds,
+paired differences and crossings of learning curves.
+
+Every number the book prints with a ``±`` comes from here:
+
+- :func:`error_and_stderr`: the test error of outputs against labels and its binomial standard
+  error ``sqrt(e (1 - e) / n)``;
+- :func:`stderr_of_difference`: ``sqrt(sum se_i^2)``, for a difference of independent estimates;
+- :func:`summarize`: mean test error per protocol and size of a learning-curve table, with the
+  standard error of that mean over seeds;
+- :func:`paired_difference`: the mean over seeds of a difference of two curves measured on the same
+  seeds, with its standard error; :func:`paired_difference_at` reads it from a learning-curve
+  table at one size, with the one-sided Student-t quantile that tests it;
+- :func:`crossover`: where a difference of two learning curves changes sign, with a bootstrap
+  interval (a :class:`Crossover`).
+
+NumPy, pandas and SciPy only (no PyTorch), so that plotting and analysis stay light.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._checks import RNGLike, as_generator, check_array, check_int
+
+
+def error_and_stderr(f, y) -> tuple[float, float]:
+    """Fraction of wrong signs of outputs ``f`` (n,) against labels ``y`` and its standard error.
+
+    A zero output counts as a ``+1`` prediction. The standard error is ``sqrt(e (1 - e) / n)``.
+    """
+    wrong = np.where(np.asarray(f) >= 0, 1.0, -1.0) != np.asarray(y)
+    e = float(wrong.mean())
+    return e, math.sqrt(e * (1 - e) / wrong.size)
+
+
+def stderr_of_difference(*stderrs) -> np.ndarray:
+    """Standard error of a difference (or sum) of independent estimates: ``sqrt(sum se_i^2)``."""
+    if not stderrs:
+        raise ValueError("give at least one standard error")
+    return np.sqrt(sum(np.asarray(s, dtype=np.float64) ** 2 for s in stderrs))
+
+
+def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
+    """Mean test error and its standard error per protocol and size.
+
+    ``df`` is a learning-curve table (:func:`tlcourse.curves.learning_curves`): columns
+    ``protocol``, ``x``, ``seed``, ``test_error`` and ``stderr``. The standard error of the mean
+    over ``S`` seeds is the spread across seeds, ``std / sqrt(S)``, but never less than the
+    test-set part of it, ``sqrt(mean(stderr^2) / S)``: with two or three seeds the spread alone
+    can come out small by chance. With one seed it is that seed's test-set standard error.
+    Columns: ``protocol, x, test_error, sem, seeds``.
+    """
+    for col in ("protocol", x, "seed", "test_error", "stderr"):
+        if col not in df.columns:
+            raise ValueError(f"df must have a column {col!r} (a learning_curves table)")
+    grouped = df.groupby(["protocol", x], observed=True)
+    out = grouped.agg(
+        test_error=("test_error", "mean"),
+        sd=("test_error", "std"),
+        seeds=("seed", "nunique"),
+        var_test=("stderr", lambda s: float(np.mean(np.square(s)))),
+    ).reset_index()
+    spread = out["sd"].fillna(0.0).to_numpy()
+    out["sem"] = np.sqrt(np.maximum(spread**2, out["var_test"]) / out["seeds"])
+    return out[["protocol", x, "test_error", "sem", "seeds"]]
+
+
+def paired_difference(errors_a: pd.Series, errors_b: pd.Series, stderr_a: pd.Series,
+                      stderr_b: pd.Series) -> tuple[float, float]:
+    """Mean over seeds of ``errors_a - errors_b`` and its standard error, paired seed by seed.
+
+    The four series are indexed by seed (seeds missing from either side are dropped). The
+    standard error is the larger of the spread across seeds, ``std / sqrt(S)``, and the bound
+    from the test sets, ``sqrt(mean(se_a^2 + se_b^2) / S)``: a few seeds can underestimate the
+    spread, the test-set size cannot. Needs at least two shared seeds.
+    """
+    d = (errors_a - errors_b).dropna()
+    if len(d) < 2:
+        raise ValueError(f"need at least two seeds shared by both curves, got {len(d)}")
+    spread = d.std(ddof=1) / np.sqrt(len(d))
+    test_sets = np.sqrt((stderr_a**2 + stderr_b**2).mean() / len(d))
+    return float(d.mean()), float(max(spread, test_sets))
+
+
+def paired_difference_at(
+    df: pd.DataFrame, a: str, b: str, at: float, *, x: str = "alpha", level: float = 0.95
+) -> dict:
+    """:func:`paired_difference` of ``error(b) - error(a)`` at ``x == at`` in a learning-curve
+    table, with the one-sided Student-t quantile that tests it.
+
+    ``df`` is a :func:`tlcourse.curves.learning_curves` table; protocols ``a`` and ``b`` of the
+    same seed share their training and test samples, so the per-seed difference has less noise
+    than either error. Returns ``{"mean", "se", "seeds", "t"}``: ``mean`` and ``se`` as
+    :func:`paired_difference` gives them, ``t`` the Student-t quantile at ``level`` with
+    ``S - 1`` degrees of freedom (``S`` shared seeds), so that ``mean > t * se`` is a one-sided
+    test at that level of the claim "b has the larger error" (``mean < -t * se``: the smaller).
+    """
+    from scipy import stats as _scipy_stats
+
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    for col in ("protocol", x, "seed", "test_error", "stderr"):
+        if col not in df.columns:
+            raise ValueError(f"df must have a column {col!r} (a learning_curves table)")
+    rows = df[np.isclose(df[x].astype(float), at)]
+    per = {}
+    for name in (a, b):
+        part = rows[rows["protocol"] == name].set_index("seed")
+        if part.empty:
+            raise ValueError(f"no rows for protocol {name!r} at {x} = {at}")
+        per[name] = part
+    seeds = len(per[a].index.intersection(per[b].index))
+    try:
+        mean, se = paired_difference(per[b]["test_error"], per[a]["test_error"],
+                                     per[b]["stderr"], per[a]["stderr"])
+    except ValueError as exc:
+        raise ValueError(f"{a} and {b} at {x} = {at}: {exc}") from None
+    return {"mean": mean, "se": se, "seeds": seeds,
+            "t": float(_scipy_stats.t.ppf(level, seeds - 1))}
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Where a difference of learning curves changes sign, in the units of the grid ``x``
+    (``alpha = P / N`` or the number of samples ``P``).
+
+    ``x``: the interpolated crossing (``None`` if the curves do not cross in the range);
+    ``low``, ``high``: the 16th and 84th percentiles of the crossing over bootstrap draws (a
+    one-standard-error interval; ``None`` if no crossing); ``fraction_found``: the fraction of
+    draws that crossed inside the range (small: the crossing is not resolved by the data).
+    """
+
+    x: float | None
+    low: float | None
+    high: float | None
+    fraction_found: float
+
+
+def _as_curve(x, name: str, n: int | None = None) -> np.ndarray:
+    x = check_array(x, name, ndim=1)
+    if x.size < 2:
+        raise ValueError(f"{name} must have at least 2 entries, got {x.size}")
+    if n is not None and x.size != n:
+        raise ValueError(f"{name} must have the same length as x ({n}), got {x.size}")
+    return x
+
+
+def _first_crossing(log_x: np.ndarray, diff: np.ndarray) -> np.ndarray:
+    """First downward zero crossing of each row of ``diff`` (m, n), interpolated in log x.
+
+    A crossing is the first index ``i`` with ``diff[i] > 0 >= diff[i + 1]``; rows without one
+    give NaN (used internally only: :func:`crossover` turns it into ``None``).
+    """
+    down = (diff[:, :-1] > 0) & (diff[:, 1:] <= 0)
+    found = down.any(axis=1)
+    i = np.argmax(down, axis=1)
+    rows = np.arange(diff.shape[0])
+    d0, d1 = diff[rows, i], diff[rows, i + 1]
+    x0, x1 = log_x[i], log_x[i + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = x0 + d0 / (d0 - d1) * (x1 - x0)
+    return np.exp(np.where(found, x, np.nan))
+
+
+def crossover(x, diff, stderr, *, n_draws: int = 2000, rng: RNGLike = 0) -> Crossover:
+    """Where ``diff`` (e.g. ``eps_2L - eps_TL`` over ``x``) first goes from > 0 to <= 0.
+
+    ``x`` (n,) increasing and positive: the grid of sizes, ``alpha = P / N`` or ``P``;
+    ``diff`` (n,) the difference of two curves at those points, ``stderr`` (n,) its standard
+    errors (``sqrt(se_a^2 + se_b^2)`` for independent curves). The crossing is interpolated
+    linearly in ``log x`` between the two points that bracket it. Its uncertainty:
+    ``n_draws`` parametric bootstrap draws ``diff + stderr * z``, ``z ~ N(0, 1)`` independent
+    per point, each located the same way.
+    """
+    x = _as_curve(x, "x")
+    if (x <= 0).any() or (np.diff(x) <= 0).any():
+        raise ValueError("x must be positive and strictly increasing")
+    diff = _as_curve(diff, "diff", x.size)
+    stderr = _as_curve(stderr, "stderr", x.size)
+    if (stderr < 0).any():
+        raise ValueError("stderr must be >= 0")
+    n_draws = check_int(n_draws, "n_draws", low=1)
+    log_x = np.log(x)
+    best = _first_crossing(log_x, diff[None, :])[0]
+    z = as_generator(rng).standard_normal((n_draws, x.size))
+    draws = _first_crossing(log_x, diff[None, :] + stderr[None, :] * z)
+    ok = np.isfinite(draws)
+    fraction = float(ok.mean())
+    if not np.isfinite(best):
+        return Crossover(None, None, None, fraction)
+    low, high = (np.percentile(draws[ok], [16, 84]) if ok.any() else (best, best))
+    return Crossover(float(best), float(low), float(high), fraction)
+
+
+__all__ = [
+    "Crossover",
+    "crossover",
+    "error_and_stderr",
+    "paired_difference",
+    "paired_difference_at",
+    "stderr_of_difference",
+    "summarize",
+]
