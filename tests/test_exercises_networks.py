@@ -128,3 +128,32 @@ def test_bad_inputs():
         ex.check_n_test(10, 1.5, 0.01)
     with pytest.raises(TypeError, match="n must"):
         ex.check_n_test("10", 0.2, 0.01)
+
+
+# --- check_parameter_counts -------------------------------------------------------------------
+
+
+def _counts(D, N, K):
+    return {"task": D * N + D, "network": K * N + K, "TL": K, "FT": K * N + K}
+
+
+def test_parameter_counts_right():
+    assert ex.check_parameter_counts(_counts)
+
+
+@pytest.mark.parametrize(
+    "change, tag",
+    [
+        (lambda c, D, N, K: {**c, "task": D * N}, "task"),
+        (lambda c, D, N, K: {**c, "network": K * N}, "network"),
+        (lambda c, D, N, K: {**c, "TL": c["FT"], "FT": c["TL"]}, "swapped"),
+        (lambda c, D, N, K: {**c, "TL": c["FT"]}, "same"),
+        (lambda c, D, N, K: {**c, "TL": K * N}, "TL"),
+        (lambda c, D, N, K: {**c, "FT": K * N}, "FT"),
+        (lambda c, D, N, K: {"task": 1}, "keys"),
+        (lambda c, D, N, K: 1 / 0, "error"),
+    ],
+)
+def test_parameter_counts_wrong_answers_are_named(change, tag):
+    fb = ex.check_parameter_counts(lambda D, N, K: change(_counts(D, N, K), D, N, K))
+    assert not fb and fb.diagnosis == tag, str(fb)

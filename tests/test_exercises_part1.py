@@ -263,3 +263,77 @@ def test_label_agreement_bad_inputs():
         chmm_ex.check_label_agreement("0.5", 0.5)  # None: "not attempted yet"
     with pytest.raises(ValueError, match="n_samples"):
         chmm_ex.check_label_agreement(0.5, 0.5, n_samples=-1)
+
+
+def test_label_agreement_accepts_a_function_and_names_its_slip():
+    _is(chmm_ex.check_label_agreement(_agree), "correct")
+    _is(chmm_ex.check_label_agreement(lambda d: 1 - _agree(d)), "disagreement")
+    _is(chmm_ex.check_label_agreement(lambda d: 1 - math.acos(1 - d) / math.pi), "missing_sqrt")
+    fb = chmm_ex.check_label_agreement(lambda d: 1 / 0)
+    _is(fb, "error")
+    assert "ZeroDivisionError" in str(fb)
+    _is(chmm_ex.check_label_agreement(lambda d: None), "not_number")
+    with pytest.raises(TypeError, match="delta"):
+        chmm_ex.check_label_agreement(0.5)
+
+
+# --- chmm.check_overlap_prediction ------------------------------------------------------------
+
+
+def _right_overlaps(d):
+    return {"shared_fraction": 1.0, "feature_overlap": 1.0, "teacher_cosine": math.sqrt(1 - d)}
+
+
+def test_overlap_prediction_right_and_matches_package_at_large_D():
+    _is(chmm_ex.check_overlap_prediction(_right_overlaps), "correct")
+    src = tl.make_source(4000, 20, rng=0)
+    ov = tl.overlaps(src, tl.make_target(src, teacher_perturbation=0.36, rng=1))
+    for key, value in _right_overlaps(0.36).items():
+        assert ov[key] == pytest.approx(value, abs=5 * 0.36 / math.sqrt(4000) + 0.01)
+
+
+@pytest.mark.parametrize(
+    "cosine, diagnosis",
+    [(lambda d: 1 - d, "one_minus_delta"), (lambda d: math.sqrt(d), "sqrt_delta"),
+     (lambda d: d, "delta"), (lambda d: 0.5, "unknown")],
+)
+def test_overlap_prediction_names_cosine_slips(cosine, diagnosis):
+    _is(chmm_ex.check_overlap_prediction(lambda d: {**_right_overlaps(d),
+                                                    "teacher_cosine": cosine(d)}), diagnosis)
+
+
+def test_overlap_prediction_other_slips():
+    _is(chmm_ex.check_overlap_prediction(
+        lambda d: {**_right_overlaps(d), "feature_overlap": math.sqrt(1 - d)}), "feature_overlap")
+    _is(chmm_ex.check_overlap_prediction(lambda d: (1, 1, math.sqrt(1 - d))), "keys")
+    _is(chmm_ex.check_overlap_prediction(lambda d: None), "keys")
+    fb = chmm_ex.check_overlap_prediction(lambda d: {}["x"])
+    _is(fb, "error")
+    assert "KeyError" in str(fb)
+    with pytest.raises(TypeError, match="predict"):
+        chmm_ex.check_overlap_prediction(0.8)
+
+
+# --- chmm.check_composed_target ---------------------------------------------------------------
+
+
+def test_composed_target_right():
+    _is(chmm_ex.check_composed_target(
+        lambda D, r, a: (D - r + a, D - r, (D - r) / max(D, D - r + a))), "correct")
+
+
+@pytest.mark.parametrize(
+    "dims, diagnosis",
+    [
+        (lambda D, r, a: (D + a, D - r, (D - r) / (D + a)), "no_deletion"),
+        (lambda D, r, a: (D - r + a, D - r + a, 1.0), "added_shared"),
+        (lambda D, r, a: (D - r + a, D, D / max(D, D - r + a)), "deleted_shared"),
+        (lambda D, r, a: (D - r + a, D - r, (D - r) / D), "fraction_source"),
+        (lambda D, r, a: (D - r + a, D - r, (D - r) / (D - r + a)), "fraction_target"),
+        (lambda D, r, a: (D - r + a, D - r, 0.5), "fraction"),
+        (lambda D, r, a: (D, r), "shape"),
+        (lambda D, r, a: 1 / 0, "error"),
+    ],
+)
+def test_composed_target_names_slips(dims, diagnosis):
+    _is(chmm_ex.check_composed_target(dims), diagnosis)

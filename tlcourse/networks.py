@@ -357,8 +357,9 @@ def train_source(
     ``rng`` seeds both the samples and the network's random start (independent streams);
     ``recipe`` and ``settings`` go to :func:`train` (the course's :class:`~tlcourse.specs.Recipe`:
     full-batch Adam, lr 0.01, 1000 epochs, weight decay 0.1, no early stopping). The training
-    history is kept as ``net.history``. Measure the source test error with :func:`test_error` on
-    fresh samples.
+    history is kept as ``net.history`` and the random start as ``net.initial_weights`` (float64
+    ``(W, v)``, as :meth:`TwoLayerNet.weights`). Measure the source test error with
+    :func:`test_error` on fresh samples.
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
@@ -367,6 +368,7 @@ def train_source(
     g_data, g_init, g_train = as_generator(rng).spawn(3)
     X, y = task.sample(n_samples, rng=g_data)
     net = TwoLayerNet(task.N, K, activation, rng=g_init, dtype=dtype, device=device)
+    net.initial_weights = net.weights()  # the random start, to compare before and after
     net.history = train(net, X, y, recipe, rng=g_train, check_input=False)
     return net
 

@@ -8,7 +8,7 @@
 - :func:`effective_rank`: the participation ratio of the singular values of a first layer, a
   measure of how many directions its features really use;
 - :func:`alignment`: the fraction of a first layer's squared norm in the span of the latent
-  features ``F``.
+  features ``F`` (defined in :mod:`tlcourse.firstlayer`, re-exported here).
 
 Crossovers of learning curves and their uncertainty are in :mod:`tlcourse.stats`.
 Conventions: ``alpha = P / N``, target samples per input dimension, as everywhere in the course.
@@ -24,6 +24,7 @@ from joblib import Parallel, delayed
 from . import theory
 from ._checks import check_array, check_choice, check_int, check_positive
 from .data import Task, make_target
+from .firstlayer import alignment
 
 KNOBS = (
     "teacher_perturbation",
@@ -133,20 +134,6 @@ def effective_rank(W) -> float:
     if s2.sum() == 0:
         raise ValueError("W is zero: its effective rank is undefined")
     return float(s2.sum() ** 2 / (s2**2).sum())
-
-
-def alignment(W, F) -> float:
-    """Fraction of ``|W|^2`` in the span of the rows of ``F``: ``|W P|^2 / |W|^2``.
-
-    ``W`` (K, N), ``F`` (D, N); ``P`` is the orthogonal projector on the row space of ``F``.
-    About ``D / N`` for a random ``W``, 1 when every unit looks only at latent directions.
-    """
-    W, F = np.asarray(W, dtype=float), np.asarray(F, dtype=float)
-    if W.ndim != 2 or F.ndim != 2 or W.shape[1] != F.shape[1]:
-        raise ValueError(f"W (K, N) and F (D, N) must share N, got shapes {W.shape}, {F.shape}")
-    Q = np.linalg.qr(F.T)[0]  # (N, D) orthonormal basis of the row space of F
-    return float(np.sum((W @ Q) ** 2) / np.sum(W**2))
-
 
 
 __all__ = [

@@ -9,11 +9,12 @@ Every number the book prints with a ``±`` comes from here:
 - :func:`summarize`: mean test error per protocol and size of a learning-curve table, with the
   standard error of that mean over seeds;
 - :func:`paired_difference`: the mean over seeds of a difference of two curves measured on the same
-  seeds, with its standard error;
+  seeds, with its standard error; :func:`paired_difference_at` reads it from a learning-curve
+  table at one size, with the one-sided Student-t quantile that tests it;
 - :func:`crossover`: where a difference of two learning curves changes sign, with a bootstrap
   interval (a :class:`Crossover`).
 
-NumPy and pandas only (no PyTorch), so that plotting and analysis stay light.
+NumPy, pandas and SciPy only (no PyTorch), so that plotting and analysis stay light.
 """
 
 from __future__ import annotations
@@ -84,6 +85,43 @@ def paired_difference(errors_a: pd.Series, errors_b: pd.Series, stderr_a: pd.Ser
     spread = d.std(ddof=1) / np.sqrt(len(d))
     test_sets = np.sqrt((stderr_a**2 + stderr_b**2).mean() / len(d))
     return float(d.mean()), float(max(spread, test_sets))
+
+
+def paired_difference_at(
+    df: pd.DataFrame, a: str, b: str, at: float, *, x: str = "alpha", level: float = 0.95
+) -> dict:
+    """:func:`paired_difference` of ``error(b) - error(a)`` at ``x == at`` in a learning-curve
+    table, with the one-sided Student-t quantile that tests it.
+
+    ``df`` is a :func:`tlcourse.curves.learning_curves` table; protocols ``a`` and ``b`` of the
+    same seed share their training and test samples, so the per-seed difference has less noise
+    than either error. Returns ``{"mean", "se", "seeds", "t"}``: ``mean`` and ``se`` as
+    :func:`paired_difference` gives them, ``t`` the Student-t quantile at ``level`` with
+    ``S - 1`` degrees of freedom (``S`` shared seeds), so that ``mean > t * se`` is a one-sided
+    test at that level of the claim "b has the larger error" (``mean < -t * se``: the smaller).
+    """
+    from scipy import stats as _scipy_stats
+
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    for col in ("protocol", x, "seed", "test_error", "stderr"):
+        if col not in df.columns:
+            raise ValueError(f"df must have a column {col!r} (a learning_curves table)")
+    rows = df[np.isclose(df[x].astype(float), at)]
+    per = {}
+    for name in (a, b):
+        part = rows[rows["protocol"] == name].set_index("seed")
+        if part.empty:
+            raise ValueError(f"no rows for protocol {name!r} at {x} = {at}")
+        per[name] = part
+    seeds = len(per[a].index.intersection(per[b].index))
+    try:
+        mean, se = paired_difference(per[b]["test_error"], per[a]["test_error"],
+                                     per[b]["stderr"], per[a]["stderr"])
+    except ValueError as exc:
+        raise ValueError(f"{a} and {b} at {x} = {at}: {exc}") from None
+    return {"mean": mean, "se": se, "seeds": seeds,
+            "t": float(_scipy_stats.t.ppf(level, seeds - 1))}
 
 
 @dataclass(frozen=True)
@@ -164,6 +202,7 @@ __all__ = [
     "crossover",
     "error_and_stderr",
     "paired_difference",
+    "paired_difference_at",
     "stderr_of_difference",
     "summarize",
 ]

@@ -4,7 +4,11 @@
   implementing ``theta_t = sqrt(1 - delta) theta + sqrt(delta) theta'`` with fresh ``theta'``;
 - :func:`check_label_agreement`: the predicted probability that source and target label a sample
   alike under teacher perturbation, ``1 - arccos(sqrt(1 - delta)) / pi`` (large ``D``, where the
-  teachers' cosine is ``sqrt(1 - delta)``).
+  teachers' cosine is ``sqrt(1 - delta)``), as a value or as a function of ``delta``;
+- :func:`check_overlap_prediction`: a student's large-``D`` prediction of the three overlaps of a
+  source and its teacher-perturbed target;
+- :func:`check_composed_target`: the dimensions and shared fraction of a target made by latent
+  deletion followed by latent addition.
 """
 
 from __future__ import annotations
@@ -94,16 +98,40 @@ def check_teacher_perturbation(perturb) -> Feedback:
                     f"{right_cos:.4f}; squared norm ratio {norm2:.4f}, expected 1.", "unknown")
 
 
+_AGREEMENT_DELTAS = (0.05, 0.5, 0.9)  # where a function of delta is evaluated
+
+
 @checker
-def check_label_agreement(value: float, delta: float, n_samples: int | None = None) -> Feedback:
+def check_label_agreement(value, delta: float | None = None,
+                          n_samples: int | None = None) -> Feedback:
     """Check a predicted (or, with ``n_samples``, simulated) label-agreement rate at ``delta``.
 
-    Tolerance: ``1e-3`` for a prediction, four binomial standard errors for a simulation on
-    ``n_samples`` samples. Names the disagreement rate, a missing square root, degrees or a
-    missing ``1/pi``, a factor 2 in the angle, and the cosine itself.
+    ``value`` is a number (then ``delta`` is required) or a function ``delta -> agreement``,
+    evaluated at ``delta = 0.05, 0.5, 0.9`` (the first wrong value is reported; an exception it
+    raises is reported, not propagated). Tolerance: ``1e-3`` for a prediction, four binomial
+    standard errors for a simulation on ``n_samples`` samples. Names the disagreement rate, a
+    missing square root, degrees or a missing ``1/pi``, a factor 2 in the angle, and the cosine
+    itself.
     """
+    if callable(value):
+        for d in _AGREEMENT_DELTAS if delta is None else (delta,):
+            try:
+                got = value(d)
+            except Exception as err:  # noqa: BLE001 - the student's code may fail in any way
+                return Feedback(False, f"your function raised {type(err).__name__}: {err} "
+                                f"(called with delta = {d}).", "error")
+            if isinstance(got, bool) or not isinstance(got, numbers.Real):
+                return Feedback(False, f"at delta = {d} your function returned {got!r}; return "
+                                "a number, the fraction of samples labelled alike.", "not_number")
+            fb = check_label_agreement(float(got), d, n_samples)
+            if not fb:
+                return Feedback(False, f"at delta = {d}: {fb.message}", fb.diagnosis)
+        return Feedback(True, "your agreement matches 1 - arccos(sqrt(1 - delta))/pi at delta = "
+                        + ", ".join(map(str, _AGREEMENT_DELTAS)) + ".", "correct")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"value must be a real number, got {value!r}")
+        raise TypeError(f"value must be a real number or a function of delta, got {value!r}")
+    if delta is None:
+        raise TypeError("delta is required when value is a number")
     value = float(value)
     delta = check_fraction(delta, "delta")
     ref = 1 - math.acos(math.sqrt(1 - delta)) / math.pi
@@ -136,3 +164,126 @@ def check_label_agreement(value: float, delta: float, n_samples: int | None = No
     return Feedback(False, f"{value:.4f}, expected {ref:.4f} (tolerance {tol:.1e}). Two labels "
                     "sign(theta_s . c) and sign(theta_t . c) differ when c falls between the two "
                     "hyperplanes.", "unknown")
+
+
+_OVERLAP_KEYS = ("shared_fraction", "feature_overlap", "teacher_cosine")
+_OVERLAP_DELTAS = (0.36, 0.75, 0.0)  # informative values first: at 0 some slips coincide
+
+
+@checker
+def check_overlap_prediction(predict) -> Feedback:
+    """Check ``predict(teacher_perturbation) -> dict`` of large-``D`` overlaps.
+
+    The dict holds ``shared_fraction``, ``feature_overlap`` and ``teacher_cosine`` of a source
+    and its target with only the teacher perturbed: ``1``, ``1`` and ``sqrt(1 - delta)``
+    (the large-``D`` values of :func:`tlcourse.data.overlaps`), checked at ``delta = 0.36, 0.75,
+    0`` within ``1e-3``. Names: ``1 - delta`` or ``delta`` for the cosine, ``sqrt(delta)``,
+    a feature overlap that moves with the teacher knob, missing keys, an exception raised.
+    """
+    if not callable(predict):
+        raise TypeError(f"predict must be a function of teacher_perturbation, got {predict!r}")
+    for d in _OVERLAP_DELTAS:
+        try:
+            got = predict(d)
+        except Exception as err:  # noqa: BLE001 - the student's code may fail in any way
+            return Feedback(False, f"your function raised {type(err).__name__}: {err} (called "
+                            f"with teacher_perturbation = {d}).", "error")
+        if not isinstance(got, dict) or any(k not in got for k in _OVERLAP_KEYS):
+            return Feedback(False, f"return a dict with the keys {', '.join(_OVERLAP_KEYS)}; got "
+                            f"{got!r}.", "keys")
+        try:
+            vals = {k: float(got[k]) for k in _OVERLAP_KEYS}
+        except (TypeError, ValueError):
+            return Feedback(False, f"the overlaps must be numbers, got {got!r}.", "not_number")
+        cos_ref = math.sqrt(1 - d)
+        for key in ("shared_fraction", "feature_overlap"):
+            if abs(vals[key] - 1) > 1e-3:
+                hint = (" Teacher perturbation leaves F untouched: the feature overlap stays 1."
+                        if key == "feature_overlap" else
+                        " No latent direction is added or removed: all are shared.")
+                return Feedback(False, f"at teacher_perturbation = {d}, {key} = {vals[key]:.4f}, "
+                                f"expected 1.{hint}", key)
+        c = vals["teacher_cosine"]
+        if abs(c - cos_ref) <= 1e-3:
+            continue
+        candidates = [
+            (1 - d, "one_minus_delta", "1 - delta is the squared cosine; the cosine is "
+             "sqrt(1 - delta)."),
+            (math.sqrt(d), "sqrt_delta", "sqrt(delta) is the weight of the fresh teacher; the "
+             "cosine with the source teacher is sqrt(1 - delta)."),
+            (d, "delta", "delta is the knob itself; the cosine is sqrt(1 - delta)."),
+        ]
+        found = first_mistake(candidates, lambda t, c=c: abs(c - t) <= 1e-3,
+                              is_reference=lambda t, ref=cos_ref: abs(t - ref) <= 2e-3,
+                              prefix=f"teacher_cosine at delta = {d} is {c:.4f}: ")
+        if found is not None:
+            return found
+        return Feedback(False, f"teacher_cosine at delta = {d} is {c:.4f}, expected "
+                        f"{cos_ref:.4f}: theta and theta' are nearly orthogonal and of equal "
+                        "length at large D.", "unknown")
+    return Feedback(True, "shared fraction 1, feature overlap 1, teacher cosine sqrt(1 - delta) "
+                    "at every delta tried.", "correct")
+
+
+_COMPOSED_CASES = ((100, 30, 50), (100, 50, 10), (40, 0, 40), (60, 20, 0))
+
+
+@checker
+def check_composed_target(dims) -> Feedback:
+    """Check ``dims(D, r, a) -> (D_t, D_shared, shared_fraction)`` for a target made with
+    ``latent_removed=r`` then ``latent_added=a`` from a source of latent dimension ``D``.
+
+    The reference is :func:`tlcourse.data.overlaps` of real tasks (``D_b``, ``D_shared``,
+    ``shared_fraction``), tried on four ``(D, r, a)``. Names: addition applied before deletion
+    (the added directions counted as shared), a fraction over the source's or the target's
+    dimension only, an exception raised.
+    """
+    from ..data import make_source, make_target, overlaps
+
+    if not callable(dims):
+        raise TypeError(f"dims must be a function (D, r, a) -> (D_t, D_shared, fraction), "
+                        f"got {dims!r}")
+    for D, r, a in _COMPOSED_CASES:
+        src = make_source(D, 3, rng=0)
+        ov = overlaps(src, make_target(src, latent_removed=r, latent_added=a, rng=0))
+        ref = (ov["D_b"], ov["D_shared"], ov["shared_fraction"])
+        try:
+            got = dims(D, r, a)
+            got = tuple(float(g) for g in got)
+        except Exception as err:  # noqa: BLE001 - the student's code may fail in any way
+            return Feedback(False, f"your function raised {type(err).__name__}: {err} (called "
+                            f"with D, r, a = {D}, {r}, {a}); return three numbers.", "error")
+        if len(got) != 3:
+            return Feedback(False, f"return three numbers (D_t, D_shared, shared_fraction), got "
+                            f"{len(got)}.", "shape")
+        where = f"for D, r, a = {D}, {r}, {a}: "
+        if np.allclose(got, ref):
+            continue
+        D_t, shared, frac = got
+        if D_t != ref[0]:
+            if D_t == D + a:
+                return Feedback(False, where + f"D_t = {D_t:g}: the deletion of r = {r} "
+                                "directions comes first; D_t = D - r + a.", "no_deletion")
+            return Feedback(False, where + f"D_t = {D_t:g}, expected {ref[0]}: the target keeps "
+                            "D - r source directions and gains a fresh ones.", "D_t")
+        if shared != ref[1]:
+            if shared == D:
+                return Feedback(False, where + "deleted directions are not shared: D_shared = "
+                                "D - r.", "deleted_shared")
+            if shared == D - r + a:
+                return Feedback(False, where + "added directions are fresh, not shared: "
+                                "D_shared = D - r.", "added_shared")
+            return Feedback(False, where + f"D_shared = {shared:g}, expected {ref[1]}.",
+                            "D_shared")
+        if math.isclose(frac, ref[1] / D) and not math.isclose(frac, ref[2]):
+            return Feedback(False, where + "the shared fraction divides by the larger of the two "
+                            "dimensions, max(D, D_t), not always by the source's D.",
+                            "fraction_source")
+        if math.isclose(frac, ref[1] / ref[0]) and not math.isclose(frac, ref[2]):
+            return Feedback(False, where + "the shared fraction divides by the larger of the two "
+                            "dimensions, max(D, D_t), not always by the target's D_t.",
+                            "fraction_target")
+        return Feedback(False, where + f"shared fraction {frac:.4f}, expected {ref[2]:.4f} = "
+                        "D_shared / max(D, D_t).", "fraction")
+    return Feedback(True, "D_t = D - r + a, D_shared = D - r and the shared fraction "
+                    "D_shared / max(D, D_t), for every case tried.", "correct")

@@ -1,6 +1,8 @@
-"""Checkers for the exercises of part II (*Two-layer networks on the source*, *Four ways to use a
-source network*).
+"""Checkers for the exercises of the welcome page and of Part II (*Two-layer networks on the
+source*, *Four protocols and a baseline*).
 
+- :func:`check_parameter_counts`: the numbers that define a task and a network, and how many of
+  them transfer learning and fine-tuning train;
 - :func:`check_feature_map`: a student's feature map ``(W, X, activation) -> (n, K)``;
 - :func:`check_alignment`: the fraction of a first layer's squared norm in the span of the
   latent features ``F``;
@@ -18,7 +20,7 @@ import numpy as np
 from .. import activations, readout
 from .._checks import check_choice, check_fraction, check_positive
 from ..featuremap import NET_ACTIVATIONS, features
-from ..phenomena import alignment
+from ..firstlayer import alignment
 from . import Feedback, checker, first_mistake
 
 
@@ -74,7 +76,7 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
 
 @checker
 def check_alignment(value: float, W, F) -> Feedback:
-    """Check the student's value of :func:`tlcourse.phenomena.alignment` ``(W, F)`` (tolerance
+    """Check the student's value of :func:`tlcourse.firstlayer.alignment` ``(W, F)`` (tolerance
     ``1e-6``).
 
     Names the usual slips: the complement, a norm not squared, no division by ``|W|^2``, a
@@ -182,3 +184,59 @@ def check_n_test(n, error: float, stderr: float) -> Feedback:
         return found
     verdict = "too few" if n < ref else "more than needed"
     return Feedback(False, f"{n} is {verdict}; solve sqrt(e (1 - e) / n) = se for n.", "unknown")
+
+
+_COUNT_CASES = ((100, 200, 200), (20, 50, 30))
+_COUNT_KEYS = ("task", "network", "TL", "FT")
+
+
+@checker
+def check_parameter_counts(count) -> Feedback:
+    """Check ``count(D, N, K) -> {"task", "network", "TL", "FT"}``.
+
+    ``task``: the numbers defining a task, ``F`` (D, N) and ``theta`` (D,), ``D N + D``;
+    ``network``: the parameters of ``f(x) = v . phi(W x / sqrt(N)) / sqrt(K)``, ``K N + K``;
+    ``TL``: those transfer learning trains on the target (the readout, ``K``); ``FT``: those
+    fine-tuning trains (all of them). Tried on two ``(D, N, K)`` with distinct values, so that
+    ``D`` and ``K`` cannot be confused. Names a forgotten teacher or readout, TL training the
+    first layer, and the two protocols swapped; an exception raised is reported.
+    """
+    if not callable(count):
+        raise TypeError(f"count must be a function (D, N, K) -> dict, got {count!r}")
+    for D, N, K in _COUNT_CASES:
+        where = f"for D, N, K = {D}, {N}, {K}: "
+        try:
+            got = count(D, N, K)
+        except Exception as err:  # noqa: BLE001 - the student's code may fail in any way
+            return Feedback(False, where + f"your function raised {type(err).__name__}: {err}.",
+                            "error")
+        if not isinstance(got, dict) or any(k not in got for k in _COUNT_KEYS):
+            return Feedback(False, f"return a dict with the keys {', '.join(_COUNT_KEYS)}; got "
+                            f"{got!r}.", "keys")
+        ref = {"task": D * N + D, "network": K * N + K, "TL": K, "FT": K * N + K}
+        if got["task"] != ref["task"]:
+            hint = {D * N: "the teacher theta (D numbers) is part of the task too.",
+                    N * D + N: "theta lives in the latent space: it has D entries, not N."}
+            return Feedback(False, where + f"task = {got['task']}, expected {ref['task']}: "
+                            + hint.get(got["task"], "F is D x N, theta has D entries."), "task")
+        if got["network"] != ref["network"]:
+            hint = {K * N: "the readout v (K numbers) is a parameter too.",
+                    K * N + N: "the readout has one weight per hidden unit: K, not N."}
+            return Feedback(False, where + f"network = {got['network']}, expected "
+                            f"{ref['network']}: " + hint.get(got["network"], "W is K x N, v has "
+                                                            "K entries."), "network")
+        if got["TL"] == got["FT"] == ref["network"] or (got["TL"], got["FT"]) == (K, K):
+            return Feedback(False, where + "TL and FT do not train the same parameters: TL "
+                            "trains the readout only, FT the whole network.", "same")
+        if (got["TL"], got["FT"]) == (ref["FT"], ref["TL"]):
+            return Feedback(False, where + "swapped: transfer learning keeps the first layer "
+                            "frozen and trains the readout (K); fine-tuning trains everything.",
+                            "swapped")
+        if got["TL"] != ref["TL"]:
+            return Feedback(False, where + f"TL = {got['TL']}, expected {K}: with a frozen first "
+                            "layer only the readout v is trained.", "TL")
+        if got["FT"] != ref["FT"]:
+            return Feedback(False, where + f"FT = {got['FT']}, expected {ref['FT']}: fine-tuning "
+                            "trains both layers.", "FT")
+    return Feedback(True, "task D N + D, network K N + K, TL trains K, FT trains K N + K.",
+                    "correct")
