@@ -272,7 +272,9 @@ def test_label_agreement_accepts_a_function_and_names_its_slip():
     fb = chmm_ex.check_label_agreement(lambda d: 1 / 0)
     _is(fb, "error")
     assert "ZeroDivisionError" in str(fb)
-    _is(chmm_ex.check_label_agreement(lambda d: None), "not_number")
+    _is(chmm_ex.check_label_agreement(lambda d: "0.5"), "not_number")
+    # a function that returns None is an untouched stub (the shared rule of tlcourse.exercises)
+    _is(chmm_ex.check_label_agreement(lambda d: None), "not_attempted")
     with pytest.raises(TypeError, match="delta"):
         chmm_ex.check_label_agreement(0.5)
 
@@ -306,7 +308,7 @@ def test_overlap_prediction_other_slips():
     _is(chmm_ex.check_overlap_prediction(
         lambda d: {**_right_overlaps(d), "feature_overlap": math.sqrt(1 - d)}), "feature_overlap")
     _is(chmm_ex.check_overlap_prediction(lambda d: (1, 1, math.sqrt(1 - d))), "keys")
-    _is(chmm_ex.check_overlap_prediction(lambda d: None), "keys")
+    _is(chmm_ex.check_overlap_prediction(lambda d: None), "not_attempted")  # an untouched stub
     fb = chmm_ex.check_overlap_prediction(lambda d: {}["x"])
     _is(fb, "error")
     assert "KeyError" in str(fb)
