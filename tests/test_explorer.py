@@ -43,7 +43,7 @@ def test_batch_agrees_with_solve_gcm(model):
     alphas = [0.3, 1.0, 4.0]
     for lam in (0.05, 1.0):
         batch = solve_gcm_batch(problems, alphas, lam)
-        ref = [[r.test_error for r in theory.solve_gcm(*p, alpha=alphas, lam=lam)]
+        ref = [[r.test_error for r in theory.solve_gcm(*p, samples_per_feature=alphas, lam=lam)]
                for p in problems]
         assert batch.converged.all()
         np.testing.assert_allclose(batch.test_error, ref, atol=2e-6)

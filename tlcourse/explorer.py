@@ -200,7 +200,7 @@ def plot_transfer_theory(
     transfer). ``alpha_range`` limits the horizontal axis. ``axes``: two axes to clear and draw
     into (an explorer redraws its figure this way); default a new figure. Returns the figure.
     """
-    from .plotting import PROTOCOL_STYLE
+    from .specs import PROTOCOLS
 
     theory = default_theory() if theory is None else theory
     lo, hi = (check_positive(a, "alpha_range") for a in alpha_range)
@@ -218,13 +218,14 @@ def plot_transfer_theory(
     shown = (c.alphas >= lo * (1 - 1e-9)) & (c.alphas <= hi * (1 + 1e-9))
     a = c.alphas[shown]
     for protocol, curve, ls in (("TL", c.tl, "-"), ("RF", c.rf, "--")):
-        ax.plot(a, curve[shown], ls=ls, color=PROTOCOL_STYLE[protocol]["color"],
+        ax.plot(a, curve[shown], ls=ls, color=PROTOCOLS[protocol].color,
                 label=f"{protocol} (theory)")
     for protocol, part in sims.groupby("protocol", observed=True, sort=False):
         inside = part[(part.alpha >= lo) & (part.alpha <= hi)]
-        style = PROTOCOL_STYLE.get(str(protocol), {"color": "k", "marker": "o"})
+        spec = PROTOCOLS.get(str(protocol))
         ax.errorbar(inside.alpha, inside.test_error, yerr=inside["sem"], ls="none", ms=5,
-                    capsize=2, marker=style.get("marker") or "o", color=style["color"],
+                    capsize=2, marker=(spec.marker if spec else None) or "o",
+                    color=spec.color if spec else "k",
                     label=f"{protocol} (simulation)")
     ax.set(xscale="log", xlabel=r"$\alpha = P_t / N$", ylabel="test error")
     ax.legend(fontsize="small")
