@@ -32,10 +32,12 @@ vendor: install
 
 # The HTML book lands in _build/html (fast setting: _build/fast/_build/html). The chapters are
 # executed first, JOBS at a time, into the build's execution cache (tools/execute_chapters.py);
-# the build then finds them there.
+# the build then finds them there. EXECUTED=<folder> takes the chapters that nbval has just
+# executed (`make test` sets it: each chapter executes once per test run).
 JOBS ?= 2
+EXECUTED ?=
 book: install vendor
-	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/python tools/execute_chapters.py --jobs $(JOBS) --cache $(BOOK_OUT)/_build/.jupyter_cache
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/python tools/execute_chapters.py --jobs $(JOBS) --cache $(BOOK_OUT)/_build/.jupyter_cache $(if $(EXECUTED),--executed $(EXECUTED))
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
 
 # The student edition: the same book with every exercise solution removed, in

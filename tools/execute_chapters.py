@@ -10,12 +10,18 @@ already in the cache (unchanged since their last execution) are skipped.
 A chapter that fails stops the run with its name and the failing cell's traceback (a hung cell
 fails after ``timeout`` seconds with the cell named). ``make book`` runs this script first.
 
+``--executed DIR`` takes the chapters that nbval has just executed in the tests (``conftest.py``
+writes ``DIR/<chapter>.json`` when ``TLCOURSE_RECORD_EXECUTION=DIR``): a chapter whose code cells
+are exactly those of the record gets the record's outputs instead of a second execution. ``make
+test`` uses it, so that its run executes each chapter once.
+
 Usage: ``python tools/execute_chapters.py --cache _build/.jupyter_cache --jobs 2``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -84,6 +90,25 @@ def slowest_cell(nb) -> tuple[int, float, str]:
     return slowest
 
 
+def recorded(nb, record_path: Path):
+    """``nb`` with the outputs and widget state of an nbval record (see ``conftest.py``), or None
+    with the reason if the record is missing or its code cells are not the chapter's."""
+    import nbformat
+
+    if not record_path.is_file():
+        return None, "no record"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    if [cell.source for cell in cells] != [cell["source"] for cell in record["cells"]]:
+        return None, "the record's code cells differ from the chapter's"
+    for cell, done in zip(cells, record["cells"], strict=True):
+        cell.outputs = [nbformat.from_dict(output) for output in done["outputs"]]
+        cell.execution_count = done["execution_count"]
+    if record.get("widgets"):
+        nb.metadata.widgets = nbformat.from_dict(record["widgets"])
+    return nb, "recorded"
+
+
 def execute(path: str, nb, timeout: int) -> tuple:
     """Execute one notebook in the chapter's folder (a worker process)."""
     from jupyter_cache.executors.utils import single_nb_execution
@@ -99,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, required=True, help="the build's jupyter-cache")
     parser.add_argument("--jobs", type=int, default=2, help="chapters executed at a time")
     parser.add_argument("--only", nargs="+", type=Path, help="these chapters only (paths)")
+    parser.add_argument("--executed", type=Path,
+                        help="chapters just executed by nbval (TLCOURSE_RECORD_EXECUTION)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
@@ -113,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = get_cache(str(args.cache))
 
     todo = []
-    total = 0
+    total = from_nbval = 0
     only = {path.resolve() for path in args.only or []}
     for path in toc_sources(toc):
         if only and path.resolve() not in only:
@@ -124,8 +151,23 @@ def main(argv: list[str] | None = None) -> int:
         total += 1
         try:
             cache.match_cache_notebook(nb)
+            continue
         except KeyError:
+            pass
+        done, why = recorded(nb, args.executed / f"{path.stem}.json") if args.executed else (
+            None, "")
+        if done is None:
+            if args.executed:
+                print(f"execute: {path.relative_to(ROOT)}: not taken from nbval ({why})",
+                      flush=True)
             todo.append((path, nb))
+            continue
+        cache.cache_notebook_bundle(CacheBundleIn(done, str(path), data={"executed_by": "nbval"}),
+                                    check_validity=False, overwrite=True)
+        from_nbval += 1
+    if from_nbval:
+        print(f"execute: {from_nbval} chapters as nbval executed them in the tests "
+              f"({args.executed})", flush=True)
     if not todo:
         print(f"execute: 0 of {total} chapters executed (all are in the execution cache)",
               flush=True)

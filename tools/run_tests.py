@@ -3,7 +3,9 @@
 1. **unit tests and chapters**: pytest over ``tests/`` (but the tests of the built book) and nbval
    over every chapter, two workers;
 2. **fast book**: the README's build command in the fast setting (``make book TLCOURSE_SIZE=fast``,
-   warnings are errors), so that no kernel of stage 1 runs beside the build's;
+   warnings are errors), so that no kernel of stage 1 runs beside the build's. Its chapters carry
+   the outputs of their execution under nbval in stage 1 (``conftest.py`` records them, ``make
+   book EXECUTED=...`` takes them): each chapter executes once in the whole run;
 3. **built book**: the tests that read that build (headless Chromium over every page, links,
    downloads) and the student edition's.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "test"
+EXECUTED = OUT / "executed"  # the chapters as nbval executed them (conftest.py)
 BOOK_OUT = ROOT / "_build" / "fast"
 BUILT_BOOK_TESTS = ["tests/test_html.py", "tests/test_student_edition.py"]
 
@@ -80,13 +84,16 @@ def stage(number: int, title: str, cmd: list[str], env: dict, log: Path | None =
     return code == 0
 
 
-def book_executions(log: Path) -> tuple[int, int]:
-    """(chapters executed, chapters in all) by the book build's log (tools/execute_chapters.py)."""
+def book_executions(log: Path) -> tuple[int, int, int]:
+    """(chapters executed, taken from nbval's execution, in all) by the book build's log
+    (tools/execute_chapters.py)."""
     if not log.exists():
-        return 0, 0
+        return 0, 0, 0
     text = log.read_text(encoding="utf-8", errors="replace")
     done = re.search(r"execute: (\d+) of (\d+) chapters executed", text)
-    return (int(done.group(1)), int(done.group(2))) if done else (0, 0)
+    taken = re.search(r"execute: (\d+) chapters as nbval executed them", text)
+    return (int(done.group(1)) if done else 0, int(taken.group(1)) if taken else 0,
+            int(done.group(2)) if done else 0)
 
 
 def main() -> int:
@@ -99,16 +106,18 @@ def main() -> int:
 
     unit = OUT / "stage1.xml"
     ignore = [f"--ignore={path}" for path in BUILT_BOOK_TESTS]
+    shutil.rmtree(EXECUTED, ignore_errors=True)
     ok = stage(1, "unit tests and every chapter under nbval",
                [python, "-m", "pytest", "-n", "2", "--dist", "loadfile", *ignore,
-                f"--junitxml={unit}"], env)
+                f"--junitxml={unit}"], dict(env, TLCOURSE_RECORD_EXECUTION=str(EXECUTED)))
     tally.add(unit)
 
     book_log = OUT / "book.log"
     built = False
     if ok:
         built = ok = stage(2, "the fast book (make book TLCOURSE_SIZE=fast, warnings are errors)",
-                           ["make", "--no-print-directory", "book", "TLCOURSE_SIZE=fast"], env,
+                           ["make", "--no-print-directory", "book", "TLCOURSE_SIZE=fast",
+                            f"EXECUTED={EXECUTED}"], env,
                            log=book_log)
     if ok:
         browser = OUT / "stage3.xml"
@@ -118,9 +127,9 @@ def main() -> int:
                    dict(env, TLCOURSE_BOOK_BUILT="1", TLCOURSE_BOOK_OUT=str(BOOK_OUT)))
         tally.add(browser)
 
-    executed, chapters = book_executions(book_log)
-    book = (f"book built ({executed} of {chapters} chapters executed, the rest from the cache)"
-            if built else "book NOT built")
+    executed, taken, chapters = book_executions(book_log)
+    book = (f"book built ({taken} of {chapters} chapters with their outputs under nbval, "
+            f"{executed} executed again, the rest from the cache)" if built else "book NOT built")
     failed_chapters = (f" ({', '.join(sorted(tally.chapters_failed))} failed)"
                        if tally.chapters_failed else "")
     print(f"\n{'PASSED' if ok else 'FAILED'}: {tally.passed} tests passed, {tally.failed} failed, "
