@@ -2,8 +2,8 @@
 notebook run top to bottom at the fast setting, raising nothing, each checker saying "not
 attempted yet".
 
-The run executes the cells a starter needs (tools/starters.cells_to_run: the stub cells, the
-cells that read a stub's names, and what those read), one kernel per chapter, one test per
+The run executes the cells a starter needs (book/_ext/starters.py, cells_to_run: the stub cells,
+the cells that read a stub's names, and what those read), one kernel per chapter, one test per
 chapter (xdist spreads them: ``-n 2 --dist loadfile`` keeps a chapter on one worker).
 """
 
@@ -183,6 +183,16 @@ def test_cells_to_run_is_the_slice_a_stub_needs(tiny):
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     # the setup cell (D, ph_ex), the stub, and the last cell that reads the stub's name
     assert starters.cells_to_run(nb, stubs) == code
+
+
+def test_cells_to_run_leaves_out_cells_whose_names_a_kept_cell_binds_itself():
+    cells = ["import numpy as np\nD, total = 10, 0",
+             "fig, ax = 'a slow figure', 1",  # binds ax, but no kept cell needs this ax
+             'def f(x):\n    """Stub."""\n    ...\n\n\ncheck_f(f(D))',
+             "fig, ax = 'its own', 2\nprint(ax, f)",  # reads f (the stub's) and its own ax
+             "total += f(1)"]  # an augmented assignment needs the earlier total
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    assert starters.cells_to_run(nb, [2]) == [0, 2, 3, 4]
 
 
 def test_chapter_not_in_the_form_is_refused(tmp_path):

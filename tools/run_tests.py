@@ -65,7 +65,7 @@ class Tally:
 
 def stage(number: int, title: str, cmd: list[str], env: dict, log: Path | None = None) -> bool:
     """Run one stage, with a line when it starts and one when it ends; True if it passed."""
-    print(f"\n==> stage {number}/3: {title}", flush=True)
+    print(f"\n==> stage {number}/3 (at {time.strftime('%H:%M:%S')}): {title}", flush=True)
     print(f"    $ {' '.join(cmd)}", flush=True)
     t0 = time.monotonic()
     if log is None:
@@ -109,7 +109,8 @@ def main() -> int:
     shutil.rmtree(EXECUTED, ignore_errors=True)
     ok = stage(1, "unit tests and every chapter under nbval",
                [python, "-m", "pytest", "-n", "2", "--dist", "loadfile", *ignore,
-                f"--junitxml={unit}"], dict(env, TLCOURSE_RECORD_EXECUTION=str(EXECUTED)))
+                "--durations=12", f"--junitxml={unit}"],
+               dict(env, TLCOURSE_RECORD_EXECUTION=str(EXECUTED)))
     tally.add(unit)
 
     book_log = OUT / "book.log"

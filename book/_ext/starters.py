@@ -238,19 +238,28 @@ _MUTATORS = {"append", "extend", "insert", "update", "pop", "remove", "clear", "
 
 
 def _bound_and_used(code: str) -> tuple[set[str], set[str]] | None:
-    """Names a cell binds or mutates (over-approximated) and names it reads; None if unparsable."""
+    """Names a cell binds or mutates (over-approximated) and names it reads from earlier cells;
+    None if unparsable.
+
+    A name the cell assigns itself (``fig, ax = ...``, a loop variable, an import, a def) is the
+    cell's own: reading it does not make the cell depend on an earlier binding, except through an
+    augmented assignment (``n += 1``) or a change in place (``x[i] = ...``, ``x.append(...)``),
+    which need the name to exist already.
+    """
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return None
-    bound, used = set(), set()
+    assigned, changed, used = set(), set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+            (used if isinstance(node.ctx, ast.Load) else assigned).add(node.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            changed.add(node.target.id)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
+            assigned.add(node.name)
         elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
+            assigned.add((node.asname or node.name).split(".")[0])
         elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(
             node.ctx, ast.Store | ast.Del
         ) or (isinstance(node, ast.Attribute) and node.attr in _MUTATORS):
@@ -258,8 +267,8 @@ def _bound_and_used(code: str) -> tuple[set[str], set[str]] | None:
             while isinstance(base, ast.Attribute | ast.Subscript):
                 base = base.value
             if isinstance(base, ast.Name):
-                bound.add(base.id)  # x[i] = ..., x.attr = ..., x.append(...): x changes
-    return bound, used
+                changed.add(base.id)  # x[i] = ..., x.attr = ..., x.append(...): x changes
+    return assigned | changed, (used - assigned) | changed
 
 
 def cells_to_run(notebook: nbformat.NotebookNode, stubs: list[int]) -> list[int]:
