@@ -14,8 +14,11 @@ build (``tools/execute_chapters.py --executed``), so that the test run executes 
 """
 
 import os
+import sys
 
 os.environ.setdefault("TLCOURSE_SIZE", "fast")
+# the tests import the build's tools (e.g. tools/toc.py, the one reader of _toc.yml)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
 
 import copy  # noqa: E402
 import json  # noqa: E402

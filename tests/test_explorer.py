@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from headless import execute_headless
 
 import tlcourse as tl  # noqa: E402
 from tlcourse import explorer, phenomena, theory  # noqa: E402
@@ -192,27 +193,7 @@ def test_displaying_the_explorer_headless_sends_nothing_back_and_embeds_its_imag
     """As for chmm_explorer (tests/test_widgets.py): executing the display with nbclient (the
     book build) causes no message from the executor to the kernel, and the widget state that the
     book embeds holds the first figure (an image widget's PNG)."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    sent = []
-
-    class SpyClient(NotebookClient):
-        async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            send = kc.shell_channel.send
-
-            def spy(msg):
-                sent.append(msg["header"]["msg_type"])
-                return send(msg)
-
-            kc.shell_channel.send = spy
-            return kc
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    SpyClient(nb, timeout=300, kernel_name="python3").execute()
+    nb, sent = execute_headless(EXPLORER_NOTEBOOK, timeout=300)
     assert set(sent) <= {"kernel_info_request", "execute_request"}, sent
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     images = [m for m in state.values() if m["model_name"] == "ImageModel"]

@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import toc  # tools/toc.py (conftest.py puts tools/ on the path)
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,11 +141,7 @@ def prose_fragments(lines: list[str]) -> set[str]:
 
 
 def toc_chapters() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [c["file"] for c in part.get("chapters", [])]
-    return [ROOT / f"{f}.md" for f in files if (ROOT / f"{f}.md").exists()]
+    return [path for path in toc.sources(ROOT) if path.suffix == ".md"]
 
 
 # --- building ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import ipywidgets as widgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from headless import execute_headless
 
 import tlcourse as tl  # noqa: E402
 from tlcourse import plotting  # noqa: E402
@@ -90,27 +91,7 @@ def test_displaying_an_explorer_headless_sends_nothing_back_to_the_kernel():
     Output widget with a message on the shell channel while it waits there for the cell's reply;
     that left the reply unnoticed until the cell's time limit (tools/stress_execution.py). An
     explorer must cause no such message, and still embed its first figure in the widget state."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    sent = []
-
-    class SpyClient(NotebookClient):
-        async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            send = kc.shell_channel.send
-
-            def spy(msg):
-                sent.append(msg["header"]["msg_type"])
-                return send(msg)
-
-            kc.shell_channel.send = spy
-            return kc
-
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EXPLORER_NOTEBOOK)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    SpyClient(nb, timeout=120, kernel_name="python3").execute()
+    nb, sent = execute_headless(EXPLORER_NOTEBOOK, timeout=120)
     assert set(sent) <= {"kernel_info_request", "execute_request"}, sent
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     outputs = [m["state"].get("outputs", []) for m in state.values()

@@ -27,35 +27,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import toc  # tools/toc.py
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def toc_sources(toc: dict) -> list[Path]:
-    """The source files of a Jupyter Book table of contents, in reading order."""
-    names: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key in ("root", "file"):
-                if isinstance(node.get(key), str):
-                    names.append(node[key])
-            for value in node.values():
-                if isinstance(value, list | dict):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    paths = []
-    for name in dict.fromkeys(names):
-        for suffix in ("", ".md", ".ipynb"):
-            if (ROOT / f"{name}{suffix}").is_file():
-                paths.append(ROOT / f"{name}{suffix}")
-                break
-    return paths
 
 
 def read_notebook(path: Path, extensions: list[str]):
@@ -136,13 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     timeout = int(config["execute"]["timeout"])
     extensions = config.get("parse", {}).get("myst_enable_extensions", [])
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     cache = get_cache(str(args.cache))
 
     todo = []
     total = from_nbval = 0
     only = {path.resolve() for path in args.only or []}
-    for path in toc_sources(toc):
+    for path in toc.sources(ROOT):
         if only and path.resolve() not in only:
             continue
         nb = read_notebook(path, extensions)

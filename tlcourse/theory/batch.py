@@ -19,10 +19,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from .._checks import check_int, check_positive
-from .gcm import GCMConvergenceWarning, _quadrature, spectrum
+from .gcm import GCMConvergenceWarning, _prox_root, _quadrature, spectrum
 
 
 @dataclass(frozen=True)
@@ -39,20 +38,6 @@ class BatchResult:
     V: np.ndarray
     iterations: np.ndarray
     converged: np.ndarray
-
-
-def _prox(a: np.ndarray, V: np.ndarray, n_bisect: int, n_newton: int = 4) -> np.ndarray:
-    """:func:`tlcourse.theory.logistic_prox` with one ``V`` per leading index (broadcast)."""
-    s = np.full_like(a, 0.5)
-    half = 0.5
-    for _ in range(n_bisect):
-        half *= 0.5
-        s -= np.where(s - expit(-a - V * s) > 0, half, -half)
-    lo, hi = s - half, s + half
-    for _ in range(n_newton):
-        sig = expit(-a - V * s)
-        s = np.clip(s - (s - sig) / (1.0 + V * sig * (1.0 - sig)), lo, hi)
-    return np.clip(s, 0.0, 1.0)
 
 
 def solve_gcm_batch(
@@ -118,11 +103,11 @@ def solve_gcm_batch(
         cond = np.sqrt(np.maximum(qi - mi * mi / ri, 0.0))
         a = (mi / np.sqrt(ri))[:, None, None] * quad.t[None, :, None] + cond[:, None, None] * quad.z
         n_bisect = math.ceil(math.log2(max(float(Vi.max()), 1.0))) + 4
-        s = _prox(a, Vi[:, None, None], n_bisect)
+        s = _prox_root(a, Vi[:, None, None], n_bisect, 4)
         curv = s * (1.0 - s)
         e_vhat = np.einsum("jk,ijk->i", w2, curv / (1.0 + Vi[:, None, None] * curv))
         e_qhat = np.einsum("jk,ijk->i", w2, s * s)
-        e_mhat = 2.0 * _prox(cond[:, None] * quad.z, Vi[:, None], n_bisect) @ quad.wz
+        e_mhat = 2.0 * _prox_root(cond[:, None] * quad.z, Vi[:, None], n_bisect, 4) @ quad.wz
         m_hat = alpha[i] / sg[i] * e_mhat / np.sqrt(2 * math.pi * ri)
         q_hat, V_hat = alpha[i] * e_qhat, alpha[i] * e_vhat
         w, t = omega[which[i]], tproj[which[i]]  # (b, p)

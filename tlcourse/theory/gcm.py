@@ -152,9 +152,16 @@ def logistic_prox(a: np.ndarray, V: float, *, n_newton: int = 4) -> np.ndarray:
     The loss's curvature at ``eta`` is ``s (1 - s)``.
     """
     a = np.asarray(a, dtype=np.float64)
+    return _prox_root(a, V, math.ceil(math.log2(max(V, 1.0))) + 4, n_newton)
+
+
+def _prox_root(a: np.ndarray, V, n_bisect: int, n_newton: int) -> np.ndarray:
+    """The root ``s`` in [0, 1] of ``s - sigmoid(-a - V s)``: ``n_bisect`` halvings of [0, 1],
+    then ``n_newton`` Newton steps kept inside the bracket. ``V`` a float or an array that
+    broadcasts against ``a`` (the batch solver's one ``V`` per problem)."""
     s = np.full_like(a, 0.5)
     half = 0.5  # the root lies in [s - half, s + half]
-    for _ in range(math.ceil(math.log2(max(V, 1.0))) + 4):
+    for _ in range(n_bisect):
         half *= 0.5
         s -= np.where(s - expit(-a - V * s) > 0, half, -half)
     lo, hi = s - half, s + half
