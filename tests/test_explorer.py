@@ -58,8 +58,10 @@ def test_batch_bad_input(model):
     p = (*theory.feature_covariances(model.W_source, target), target.theta)
     with pytest.raises(ValueError, match="lam"):
         solve_gcm_batch([p], [1.0], 0.0)
-    with pytest.raises(ValueError, match="alphas"):
+    with pytest.raises(ValueError, match="samples_per_feature"):
         solve_gcm_batch([p], [1.0, -1.0], 0.1)
+    with pytest.raises(ValueError, match="samples_per_feature"):
+        solve_gcm_batch([p], [], 0.1)
     with pytest.raises(ValueError, match="start"):
         solve_gcm_batch([p], [1.0], 0.1, start=(np.zeros(2), np.zeros(2), np.zeros(2)))
     with pytest.raises(ValueError, match="at least one"):

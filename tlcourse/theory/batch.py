@@ -42,7 +42,7 @@ class BatchResult:
 
 def solve_gcm_batch(
     problems,
-    alphas,
+    samples_per_feature,
     lam: float,
     *,
     start: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -51,14 +51,15 @@ def solve_gcm_batch(
     n_outer: int = 24,
     n_inner: int = 16,
 ) -> BatchResult:
-    """Solve the logistic saddle-point equations for every problem and every ``alpha``.
+    """Solve the logistic saddle-point equations for every problem and every sample ratio.
 
     ``problems``: a sequence of ``(Omega, Phi, theta)`` (each as in :func:`solve_gcm`, with
-    ``Psi`` the identity), all with the same number ``p`` of features; ``alphas`` (n_a,) the
-    ratios ``n / p`` > 0; ``lam`` > 0 the l2 strength. ``start``: overlaps ``(m, q, V)`` of
-    shape (n_problems, n_a) to start from (e.g. a previous result); default the uninformed
-    start of ``solve_gcm``. The quadrature (``n_outer`` x ``n_inner`` nodes) is coarser than
-    ``solve_gcm``'s default; test errors agree to about ``1e-6``. Warns with
+    ``Psi`` the identity), all with the same number ``p`` of features; ``samples_per_feature``
+    (n_a,) the ratios ``n / p`` > 0 (as in :func:`solve_gcm`); ``lam`` > 0 the l2 strength.
+    ``start``: overlaps ``(m, q, V)`` of shape (n_problems, n_a) to start from (e.g. a previous
+    result); default the uninformed start of ``solve_gcm``. The quadrature (``n_outer`` x
+    ``n_inner`` nodes) is coarser than ``solve_gcm``'s default; test errors agree to about
+    ``1e-6``. Warns with
     :class:`~tlcourse.theory.GCMConvergenceWarning` if a point does not reach ``tol``.
     """
     specs = [spectrum(*p) for p in problems]
@@ -67,11 +68,11 @@ def solve_gcm_batch(
     sizes = {s.omega.size for s in specs}
     if len(sizes) != 1:
         raise ValueError(f"every problem must have the same number of features, got {sizes}")
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    alphas = np.asarray(samples_per_feature, dtype=np.float64).ravel()
     if alphas.size == 0:
-        raise ValueError("alphas must not be empty")
+        raise ValueError("samples_per_feature must not be empty")
     for a in alphas:
-        check_positive(float(a), "alphas")
+        check_positive(float(a), "samples_per_feature")
     lam = check_positive(lam, "lam")
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", low=1)
