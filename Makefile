@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements-lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements-lock.txt
 	touch $@
 
 # After editing requirements.txt: resolve every transitive pin into requirements-lock.txt
@@ -63,7 +63,8 @@ lint-meta: install
 
 # Every test, in the fast setting, one execution stage at a time (tools/run_tests.py): unit tests
 # and every chapter under nbval; then the fast book (`make book TLCOURSE_SIZE=fast`); then the
-# built book in headless Chromium and the student edition. Ends with a one-line summary.
+# built book in headless Chromium, the student edition and its starter notebooks. Ends with a
+# one-line summary.
 test: install lint
 	TLCOURSE_SIZE=fast $(BIN)/python tools/run_tests.py
 

@@ -4,7 +4,7 @@ attempted yet".
 
 The run executes the cells a starter needs (book/_ext/starters.py, cells_to_run: the stub cells,
 the cells that read a stub's names, and what those read), one kernel per chapter, one test per
-chapter (xdist spreads them: ``-n 2 --dist loadfile`` keeps a chapter on one worker).
+chapter (xdist spreads the chapters over its workers).
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """Every test of the course, one execution stage at a time (what ``make test`` runs).
 
-1. **unit tests and chapters**: pytest over ``tests/`` (but the tests of the built book) and nbval
-   over every chapter, two workers;
+1. **unit tests and chapters**: pytest over ``tests/`` (but those of stage 3) and nbval over every
+   chapter, two workers;
 2. **fast book**: the README's build command in the fast setting (``make book TLCOURSE_SIZE=fast``,
    warnings are errors), so that no kernel of stage 1 runs beside the build's. Its chapters carry
    the outputs of their execution under nbval in stage 1 (``conftest.py`` records them, ``make
    book EXECUTED=...`` takes them): each chapter executes once in the whole run;
-3. **built book**: the tests that read that build (headless Chromium over every page, links,
-   downloads) and the student edition's.
+3. **built book and student edition**: the tests that read that build (headless Chromium over
+   every page, links, downloads), the student edition's, and its starter notebooks run (after the
+   chapters: the sweeps they share come from the curves' disk cache).
 
 Each stage prints a progress line when it starts and ends; the run ends with a one-line summary
 (tests passed/failed, chapters executed, book built, browser pages checked) and exits non-zero if
@@ -30,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "test"
 EXECUTED = OUT / "executed"  # the chapters as nbval executed them (conftest.py)
 BOOK_OUT = ROOT / "_build" / "fast"
-BUILT_BOOK_TESTS = ["tests/test_html.py", "tests/test_student_edition.py"]
+# after the book build: they read it, or (starters) reuse what its chapters cached
+STAGE3_TESTS = ["tests/test_html.py", "tests/test_student_edition.py", "tests/test_starters.py"]
 
 
 @dataclass
@@ -105,7 +107,7 @@ def main() -> int:
     t0 = time.monotonic()
 
     unit = OUT / "stage1.xml"
-    ignore = [f"--ignore={path}" for path in BUILT_BOOK_TESTS]
+    ignore = [f"--ignore={path}" for path in STAGE3_TESTS]
     shutil.rmtree(EXECUTED, ignore_errors=True)
     ok = stage(1, "unit tests and every chapter under nbval",
                [python, "-m", "pytest", "-n", "2", "--dist", "loadfile", *ignore,
@@ -122,8 +124,8 @@ def main() -> int:
                            log=book_log)
     if ok:
         browser = OUT / "stage3.xml"
-        ok = stage(3, "the built book: every page in headless Chromium, links, student edition",
-                   [python, "-m", "pytest", "-n", "2", *BUILT_BOOK_TESTS, "--dist", "loadfile",
+        ok = stage(3, "the built book in headless Chromium, links; the student edition, starters",
+                   [python, "-m", "pytest", "-n", "2", *STAGE3_TESTS, "--dist", "load",
                     f"--junitxml={browser}"],
                    dict(env, TLCOURSE_BOOK_BUILT="1", TLCOURSE_BOOK_OUT=str(BOOK_OUT)))
         tally.add(browser)
