@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements-lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -r requirements-lock.txt
+	$(BIN)/python -m pip install --quiet -r requirements-lock.txt
 	touch $@
 
 # After editing requirements.txt: resolve every transitive pin into requirements-lock.txt
