@@ -53,9 +53,10 @@ class ExecutionRecord:
     """
 
     def __init__(self, nb):
-        self.client = NotebookClient(nb, store_widget_state=True, record_timing=False)
+        quiet = logging.getLogger("tlcourse.record")  # its own: "no handler for comm target"
+        quiet.setLevel(logging.ERROR)
+        self.client = NotebookClient(nb, store_widget_state=True, record_timing=False, log=quiet)
         self.client.comm_open_handlers = {}  # the state only; no reply is sent to the kernel
-        self.client.log.setLevel(logging.ERROR)
         self.cells = [cell for cell in nb.cells if cell.cell_type == "code"]
         self.executed: dict[str, int] = {}  # msg_id of an execute request -> code cell index
         self.errors = 0
