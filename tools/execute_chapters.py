@@ -99,17 +99,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, required=True, help="the build's jupyter-cache")
     parser.add_argument("--jobs", type=int, default=2, help="chapters executed at a time")
     parser.add_argument("--only", nargs="+", type=Path, help="these chapters only (paths)")
+    parser.add_argument("--timeout", type=int,
+                        help="seconds per cell (default: execute.timeout of _config.yml)")
     parser.add_argument("--executed", type=Path,
                         help="chapters just executed by nbval (TLCOURSE_RECORD_EXECUTION)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.timeout is not None and args.timeout < 1:
+        parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
 
     from jupyter_cache import get_cache
     from jupyter_cache.cache.main import CacheBundleIn
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    timeout = int(config["execute"]["timeout"])
+    timeout = args.timeout or int(config["execute"]["timeout"])
     extensions = config.get("parse", {}).get("myst_enable_extensions", [])
     cache = get_cache(str(args.cache))
 
