@@ -12,6 +12,7 @@ out of binder/ with what only they need, and neither the package nor a chapter m
 import importlib.util
 import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -166,9 +167,17 @@ def test_installs_the_course_package(main_reqs, binder_reqs):
     assert "-e ." in binder_reqs[1], "binder must install tlcourse (-e .) like requirements.txt"
 
 
-def test_make_install_uses_the_lock():
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "pip install --quiet -r requirements-lock.txt" in makefile
+def test_make_install_installs_the_lock_compiled(tmp_path):
+    # what `make install` would run for a new virtual environment (make -n: print, do not run)
+    venv = tmp_path / "venv"
+    out = subprocess.run(["make", "-n", "-B", "install", f"VENV={venv}"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.replace("\\\n", " ")
+    installs = [line.split() for line in out.splitlines() if " install " in line]
+    assert installs, out
+    words = installs[-1]
+    assert words[words.index("-r") + 1] == "requirements-lock.txt", out
+    assert "--compile-bytecode" in words, "every interpreter of the tests would recompile on import"
+    assert str(venv / "bin" / "python") in words, "the lock must go into the project's venv"
 
 
 def test_python_version_satisfies_the_project():
