@@ -11,7 +11,7 @@ BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: install lock vendor book student test lint clean lint-meta publish
+.PHONY: install lock vendor execute book student test lint clean lint-meta publish
 
 install: $(VENV)/.installed
 
@@ -41,16 +41,19 @@ vendor: install
 # executed (`make test` sets it: each chapter executes once per test run).
 JOBS ?= 2
 EXECUTED ?=
-book: install vendor
+execute: install vendor
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/python tools/execute_chapters.py --jobs $(JOBS) --cache $(BOOK_OUT)/_build/.jupyter_cache $(if $(EXECUTED),--executed $(EXECUTED))
+
+book: execute
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
 
 # The student edition: the same book with every exercise solution removed, in
 # _build/student/_build/html (fast setting: _build/fast/student/_build/html). Its configuration is
 # generated from _config.yml by book/_ext/student_edition.py; it shares the execution cache of
-# `make book`, so after `make book` no chapter runs again.
+# `make book` (the `execute` step: after `make book` no chapter runs again). `make -j2 book student`
+# executes the chapters once, then builds both editions side by side.
 STUDENT_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/student,_build/student)
-student: install vendor
+student: execute
 	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --path-output $(STUDENT_OUT)
 

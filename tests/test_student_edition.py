@@ -4,16 +4,18 @@ Two builds keep this cheap and still complete:
 
 - a tiny book made here, executed, built as both editions: the solution's prose, code and output
   are in the instructor's HTML (so the checks can see them) and nowhere in the student's;
-- the real book, built as the student edition without executing the chapters (execution does not
-  change which cells a page shows; outputs are covered by the tiny book): no line of solution
-  code and no sentence of solution prose of any chapter appears in the HTML, while the code
-  outside solutions does.
+- the real book's student edition: the one ``make test`` built with ``make student`` in its second
+  stage (``TLCOURSE_BOOK_BUILT=1``: with the chapters' outputs, as students get it), or else one
+  built here without executing the chapters (execution does not change which cells a page shows;
+  outputs are covered by the tiny book): no line of solution code and no sentence of solution
+  prose of any chapter appears in the HTML, while the code outside solutions does.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -26,6 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+BOOK_OUT = Path(os.environ.get("TLCOURSE_BOOK_OUT", ROOT / "_build" / "fast")).resolve()
 
 _spec = importlib.util.spec_from_file_location(
     "student_edition", ROOT / "book" / "_ext" / "student_edition.py"
@@ -302,6 +305,10 @@ def test_tiny_student_edition_links_a_starter_notebook(tiny_book):
 # --- the real book: every chapter's solutions ----------------------------------------------------
 @pytest.fixture(scope="module")
 def real_student_html(tmp_path_factory):
+    if os.environ.get("TLCOURSE_BOOK_BUILT") == "1":  # make test's stage 2 built it (make student)
+        html = BOOK_OUT / "student" / "_build" / "html"
+        assert html.is_dir(), f"TLCOURSE_BOOK_BUILT=1 but no student edition in {html}"
+        return html
     config = student_edition.student_config(main_config())
     config["execute"]["execute_notebooks"] = "off"
     return build(ROOT, config, tmp_path_factory.mktemp("student-book"))

@@ -3,12 +3,14 @@
 1. **unit tests and chapters**: pytest over ``tests/`` (but those of stage 3) and nbval over every
    chapter, two workers;
 2. **fast book**: the README's build command in the fast setting (``make book TLCOURSE_SIZE=fast``,
-   warnings are errors), so that no kernel of stage 1 runs beside the build's. Its chapters carry
-   the outputs of their execution under nbval in stage 1 (``conftest.py`` records them, ``make
-   book EXECUTED=...`` takes them): each chapter executes once in the whole run;
-3. **built book and student edition**: the tests that read that build (headless Chromium over
-   every page, links, downloads), the student edition's, and its starter notebooks run (after the
-   chapters: the sweeps they share come from the curves' disk cache).
+   warnings are errors), so that no kernel of stage 1 runs beside the build's, with the student
+   edition built beside it (``make -j2 book student``: the chapters execute once, then both
+   editions build side by side). Its chapters carry the outputs of their execution under nbval in
+   stage 1 (``conftest.py`` records them, ``make book EXECUTED=...`` takes them): each chapter
+   executes once in the whole run;
+3. **built book and student edition**: the tests that read those builds (headless Chromium over
+   every page, links, downloads; no solution in the student edition), and the starter notebooks
+   run (after the chapters: the sweeps they share come from the curves' disk cache).
 
 Each stage prints a progress line when it starts and ends; the run ends with a one-line summary
 (tests passed/failed, chapters executed, book built, browser pages checked) and exits non-zero if
@@ -118,9 +120,10 @@ def main() -> int:
     book_log = OUT / "book.log"
     built = False
     if ok:
-        built = ok = stage(2, "the fast book (make book TLCOURSE_SIZE=fast, warnings are errors)",
-                           ["make", "--no-print-directory", "book", "TLCOURSE_SIZE=fast",
-                            f"EXECUTED={EXECUTED}"], env,
+        built = ok = stage(2, "the fast book and its student edition (make book student "
+                              "TLCOURSE_SIZE=fast, warnings are errors)",
+                           ["make", "--no-print-directory", "-j2", "book", "student",
+                            "TLCOURSE_SIZE=fast", f"EXECUTED={EXECUTED}"], env,
                            log=book_log)
     if ok:
         browser = OUT / "stage3.xml"
