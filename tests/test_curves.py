@@ -4,6 +4,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from joblib import parallel_config
 
 import tlcourse as tl
@@ -72,6 +73,27 @@ def test_cache_serves_results_without_recomputing(pair, tmp_path, monkeypatch):
     monkeypatch.setattr(curves, "code_fingerprint", lambda: "another version")
     with pytest.raises(AssertionError, match="recomputed"):
         _curves(pair, cache=tmp_path)
+
+
+def test_the_training_device_is_part_of_the_cache_key(pair, tmp_path, monkeypatch):
+    first = _curves(pair, cache=tmp_path, protocols=("TL", "2L"), device="cpu")
+    assert (first["device"] == "cpu").all()
+    assert first.attrs == {"jobs": 2 + 2 * 2, "jobs_from_cache": 0}
+    # "auto" is resolved before the key is made: on this CPU machine it is the same key
+    if torch.cuda.is_available():
+        pytest.skip("'auto' is the GPU here")
+    again = _curves(pair, cache=tmp_path, protocols=("TL", "2L"), device="auto")
+    assert again.attrs == {"jobs": 6, "jobs_from_cache": 6}
+    pd.testing.assert_frame_equal(again, first)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("recomputed instead of reading the cache")
+
+    monkeypatch.setattr(protocols, "protocol_curve", fail)
+    # the same call asking for a GPU (here a stand-in) is a new key, so it recomputes
+    monkeypatch.setattr(curves, "resolve_device", lambda device: torch.device("cuda"))
+    with pytest.raises(AssertionError, match="recomputed"):
+        _curves(pair, cache=tmp_path, protocols=("TL", "2L"), device="cuda")
 
 
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):

@@ -1,5 +1,6 @@
 """The two-layer network: its formula, feature map, training, reproducibility and bad inputs."""
 
+import hashlib
 import math
 
 import numpy as np
@@ -191,3 +192,60 @@ def test_lean_erf_backward_matches_autograd(samples):
         grads.append((net.W.grad.clone(), net.v.grad.clone()))
     for lean, generic in zip(*grads, strict=True):
         torch.testing.assert_close(lean, generic, rtol=1e-12, atol=1e-15)
+
+
+# ---------------------------------------------------------------- the training device
+
+
+def _digest(*arrays) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.ascontiguousarray(np.asarray(a, dtype=np.float64)).tobytes())
+    return h.hexdigest()
+
+
+# computed with the code before the device option existed (the same seeds, sizes and settings)
+BEFORE_DEVICE = {
+    "source": "8a410a13483d74e003437137a6b4a561605b1ae91fab957390233bec09f8a4df",
+    "loss": "7752b6f958f67f9d1a8d6801c61783ef61a18b5ebf514716d8609a4cb567d2ef",
+    "minibatch": "829609ec9d4289a5ccc7b4478ab0d39b12ebf56415674b483c839f3be5264d37",
+}
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_cpu_training_is_bit_identical_to_before_the_device_option(device):
+    if device == "auto" and torch.cuda.is_available():
+        pytest.skip("'auto' is the GPU here")
+    src_task = tl.make_source(10, 20, rng=0)
+    net = networks.train_source(src_task, 100, 8, rng=1, epochs=40, device=device)
+    batched = networks.train_source(src_task, 100, 8, rng=1, epochs=20, batch_size=32,
+                                    val_fraction=0.2, patience=2, eval_every=2, device=device)
+    assert net.W.device.type == "cpu" and net.W.dtype == torch.float32
+    assert _digest(*net.weights()) == BEFORE_DEVICE["source"]
+    assert _digest(net.history.loss) == BEFORE_DEVICE["loss"]
+    assert _digest(*batched.weights()) == BEFORE_DEVICE["minibatch"]
+
+
+def test_device_names_resolve_and_bad_ones_are_clear_errors(samples):
+    assert networks.resolve_device("cpu") == torch.device("cpu")
+    assert networks.resolve_device("auto") == networks.default_device()
+    assert networks.resolve_device(torch.device("cpu")) == torch.device("cpu")
+    X, y = samples
+    for bad in ("gpu", "CPU", 0):
+        with pytest.raises(ValueError, match=r"device must be one of \['auto', 'cpu', 'cuda'\]"):
+            networks.resolve_device(bad)
+        with pytest.raises(ValueError, match="device must be one of"):
+            networks.train(TwoLayerNet(40, 5, rng=0), X, y, epochs=1, device=bad)
+        with pytest.raises(ValueError, match="device must be one of"):
+            TwoLayerNet(40, 5, rng=0, device=bad)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu_is_a_clear_error(task, samples):
+    with pytest.raises(RuntimeError, match="device='cuda' was requested but PyTorch sees no GPU"):
+        networks.resolve_device("cuda")
+    with pytest.raises(RuntimeError, match="sees no GPU"):
+        networks.train_source(task, 50, 5, rng=0, epochs=1, device="cuda")
+    X, y = samples
+    with pytest.raises(RuntimeError, match="sees no GPU"):
+        networks.train(TwoLayerNet(40, 5, rng=0), X, y, epochs=1, device="cuda")

@@ -165,3 +165,22 @@ def test_bad_inputs_name_the_argument(source, target, target_samples):
         protocols.fit("TL", source.weights()[0], X, y, rng=0)
     with pytest.raises(TypeError, match="target"):
         protocols.run_protocol("TL", source, X, 10, rng=0)
+
+
+@pytest.mark.parametrize(("protocol", "calls"), [("FT", 2), ("2L", 2), ("TL", 1), ("RF", 1)])
+def test_the_recipe_s_device_reaches_every_network_built(source, target_samples, monkeypatch,
+                                                         protocol, calls):
+    # a GPU-less stand-in: every device request is recorded, and served by the CPU
+    requested = []
+
+    def spy(device="auto"):
+        if not isinstance(device, torch.device):  # a name: a request, not a network's own
+            requested.append(device)
+        return torch.device("cpu")
+
+    monkeypatch.setattr(networks, "resolve_device", spy)
+    X, y = target_samples
+    net = protocols.fit(protocol, source, X[:60], y[:60], rng=0, epochs=2, device="cuda")
+    assert net.W.device.type == "cpu"
+    # the target network is built on the device (TL, RF), and trained there (FT, 2L)
+    assert requested == ["cuda"] * calls

@@ -4,9 +4,17 @@
 size and returns a tidy :class:`pandas.DataFrame` (one row per protocol, seed and size), ready for
 seaborn and for :func:`tlcourse.stats.summarize`. It shows a ``tqdm`` progress bar, runs in parallel
 with joblib (``n_jobs``), and can cache results on disk (``cache``) keyed by *all* parameters: the
-source network's weights, the target task's arrays, sizes, seed, settings, and a fingerprint of the
-package's code, so that rebuilding the book does not retrain and a change of code never serves stale
-numbers.
+source network's weights, the target task's arrays, sizes, seed, settings (the training device
+among them), and a fingerprint of the package's code, so that rebuilding the book does not retrain
+and a change of code never serves stale numbers.
+
+Any joblib backend runs the jobs: by default one process (``n_jobs=None``, joblib's own default,
+as ``n_jobs=1``), ``n_jobs=2`` for two local processes (loky), and inside
+``joblib.parallel_config(backend="dask")`` the workers of a ``dask.distributed`` cluster (the
+``Client`` that is open), with the same table. The cache lives on the disk of the process that
+calls :func:`learning_curves`: workers compute, the caller stores and looks up, so a cluster's
+workers need no shared folder. A job that fails (a worker that dies and is not replaced) raises
+its error: a table is returned only when every job has delivered.
 
 Jobs: TL, RF and 0-shot run one job per (protocol, seed) that reuses the frozen features for every
 size; FT and 2L run one job per (protocol, seed, size). Results do not depend on this split nor on
@@ -21,13 +29,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Memory, Parallel, delayed
-from tqdm.auto import tqdm
 
 from . import protocols as _protocols
 from ._checks import check_int
 from .data import Task, sample_counts
-from .networks import TwoLayerNet
+from .jobs import run_jobs
+from .networks import TwoLayerNet, resolve_device
 from .specs import PROTOCOLS, Recipe, protocol_list
 
 CACHE_ENV_VAR = "TLCOURSE_CACHE_DIR"
@@ -46,8 +53,8 @@ def default_cache_dir() -> Path:
 
 
 # the modules a learning curve's numbers depend on
-_COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "featuremap", "networks",
-                      "protocols", "readout", "specs", "stats")
+_COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "featuremap", "jobs",
+                      "networks", "protocols", "readout", "specs", "stats")
 
 
 def code_fingerprint() -> str:
@@ -69,7 +76,7 @@ def learning_curves(
     ns=None,
     seeds=(0, 1, 2),
     n_test: int = 10_000,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     cache: bool | str | Path = False,
     progress: bool = True,
     recipe: Recipe | None = None,
@@ -91,13 +98,18 @@ def learning_curves(
     n_test :
         Fresh target test samples per seed (the test error's standard error is printed with it).
     n_jobs :
-        joblib workers (1: in this process; -1: all cores).
+        joblib workers. ``None`` (default): joblib's setting, the ``n_jobs`` of an enclosing
+        ``joblib.parallel_config`` if it gives one, else one (serial, in this process). An
+        integer overrides it (``-1``: all cores). Under ``parallel_config(backend="dask")`` the
+        cluster's workers run the jobs, whatever ``n_jobs``.
     cache :
         ``False`` (default), ``True`` (:func:`default_cache_dir`) or a folder for joblib's
-        ``Memory``.
+        ``Memory``, read and written by this process only.
     recipe, settings :
         How to train: a :class:`~tlcourse.specs.Recipe` (default: the course's), with keywords
-        such as ``lam=0.05`` or ``ft_lr=0.01`` replacing some of its values.
+        such as ``lam=0.05``, ``ft_lr=0.01`` or ``device="cpu"`` replacing some of its values.
+        ``device="auto"`` is resolved here, on the calling machine (``"cuda"`` if it sees a GPU,
+        else ``"cpu"``), and the resolved device is part of the cache key and of the table.
 
     Returns
     -------
@@ -105,7 +117,8 @@ def learning_curves(
         Columns ``protocol``, ``n``, ``alpha`` (``n / N``), ``seed``, ``test_error``,
         ``stderr``, ``train_error``, and one column per parameter (``N``, ``K``,
         ``activation``, ``n_test`` and the recipe's settings); sorted by protocol (in the order
-        given), size and seed.
+        given), size and seed. ``df.attrs["jobs"]`` and ``df.attrs["jobs_from_cache"]`` count
+        the jobs and those read from the cache.
     """
     _protocols.check_target(target, _protocols.check_source(source))
     protocols = protocol_list(protocols)
@@ -114,26 +127,23 @@ def learning_curves(
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     n_test = check_int(n_test, "n_test", low=1)
-    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs is not None:
+        n_jobs = check_int(n_jobs, "n_jobs")
     recipe = Recipe.from_settings(recipe, **settings)
+    recipe = recipe.replace(device=resolve_device(recipe.device).type)  # "auto": this machine's
 
-    run = _run_job
-    if cache is not False:
-        location = default_cache_dir() if cache is True else Path(cache)
-        run = Memory(location, verbose=0).cache(_run_job)
     fingerprint = code_fingerprint() if cache is not False else ""
-
     jobs, job_seeds = [], []
     for p in protocols:
         for seed in seeds:
             groups = [[n] for n in ns] if PROTOCOLS[p].one_job_per_size else [ns]
             for group in groups:
-                jobs.append(delayed(run)(p, source, target, tuple(group), seed, n_test, recipe,
-                                         fingerprint))
+                jobs.append((p, source, target, tuple(group), seed, n_test, recipe, fingerprint))
                 job_seeds.append(seed)
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)  # in the order of jobs
-    bar = tqdm(results, total=len(jobs), desc="learning curves", disable=not progress)
-    rows = [{**rec, "seed": seed} for seed, recs in zip(job_seeds, bar, strict=True)
+    location = None if cache is False else default_cache_dir() if cache is True else Path(cache)
+    results = run_jobs(_run_job, jobs, cache=location, n_jobs=n_jobs, progress=progress,
+                       desc="learning curves")
+    rows = [{**rec, "seed": seed} for seed, recs in zip(job_seeds, results, strict=True)
             for rec in recs]
 
     df = pd.DataFrame(rows)
@@ -143,7 +153,9 @@ def learning_curves(
     for key, value in {**params, **recipe.asdict()}.items():
         df[key] = value
     df["protocol"] = pd.Categorical(df["protocol"], categories=protocols, ordered=True)
-    return df.sort_values(["protocol", "n", "seed"], ignore_index=True)
+    df = df.sort_values(["protocol", "n", "seed"], ignore_index=True)
+    df.attrs.update(jobs=len(jobs), jobs_from_cache=results.from_cache)
+    return df
 
 
 def _run_job(protocol, source, target, ns, seed, n_test, recipe, fingerprint):

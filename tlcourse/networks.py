@@ -23,7 +23,9 @@ home; stated in the book too):
 Precision and device: networks train in **float32** by default. On this course's CPUs it runs at
 twice the float64 rate, and optimisation noise dwarfs float32 rounding. Everything measured
 (features, readouts, test errors) is then computed in float64 NumPy from the trained weights.
-The device is the GPU when PyTorch sees one, else the CPU.
+The device is the recipe's ``device`` (:class:`tlcourse.specs.Recipe`): ``"auto"`` (the
+default: the GPU when PyTorch sees one, else the CPU), ``"cpu"`` or ``"cuda"``; on the CPU the
+results are the same, bit for bit, whichever of ``"cpu"`` and ``"auto"`` chose it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from ._checks import (
 )
 from .data import Task
 from .featuremap import NET_ACTIVATIONS, outputs
-from .specs import Recipe
+from .specs import DEVICES, Recipe
 from .stats import error_and_stderr
 
 DTYPE = torch.float32
@@ -53,6 +55,28 @@ DTYPE = torch.float32
 def default_device() -> torch.device:
     """The GPU when PyTorch sees one, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """The torch device that ``device`` names: ``"auto"`` (:func:`default_device`), ``"cpu"``,
+    ``"cuda"``, or a ``torch.device``.
+
+    A clear ``ValueError`` for any other value; a ``RuntimeError`` for ``"cuda"`` when PyTorch
+    sees no GPU (rather than a failure deep inside the training loop).
+    """
+    if isinstance(device, torch.device):
+        name = device.type
+    else:
+        name = check_choice(device, "device", DEVICES)
+    if name == "auto":
+        return default_device()
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            "device='cuda' was requested but PyTorch sees no GPU (torch.cuda.is_available() is "
+            f"False; torch {torch.__version__}, built with CUDA {torch.version.cuda}); use "
+            "device='cpu', or 'auto' to take a GPU only when there is one"
+        )
+    return device if isinstance(device, torch.device) else torch.device(name)
 
 
 def torch_generator(rng: RNGLike, device: torch.device | str = "cpu") -> torch.Generator:
@@ -79,8 +103,9 @@ class TwoLayerNet(torch.nn.Module):
         Seed of the random start: ``W`` and ``v`` with i.i.d. ``N(0, 1)`` entries (so that the
         pre-activations ``W x / sqrt(N)`` and the output are of order one).
     dtype, device :
-        Torch dtype (``float32`` by default, see the module docstring) and device (by default
-        the one :func:`default_device` returns).
+        Torch dtype (``float32`` by default, see the module docstring) and device (``"auto"``,
+        ``"cpu"``, ``"cuda"`` or a ``torch.device``; by default ``"auto"``, the one
+        :func:`default_device` returns; see :func:`resolve_device`).
     """
 
     def __init__(
@@ -99,7 +124,7 @@ class TwoLayerNet(torch.nn.Module):
         check_choice(activation, "activation", NET_ACTIVATIONS)
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
-        device = default_device() if device is None else torch.device(device)
+        device = resolve_device("auto" if device is None else device)
         g = torch_generator(rng)  # CPU generator: the same start on every device
         self.W = torch.nn.Parameter(torch.randn(K, N, generator=g, dtype=dtype).to(device))
         self.v = torch.nn.Parameter(torch.randn(K, generator=g, dtype=dtype).to(device))
@@ -263,6 +288,9 @@ def train(
     ``val_fraction`` in (0, 1) that fraction of the samples (chosen with ``rng``) is held out,
     its loss checked every ``eval_every`` epochs, and training stops after ``patience`` checks
     without improvement, restoring the best parameters. Returns a :class:`History`.
+    The recipe's ``device`` (``"auto"``, ``"cpu"`` or ``"cuda"``) is where it trains: ``net`` is
+    moved there (in place) and stays there. The random streams are drawn on the CPU, so a seed
+    gives the same shuffles on every device.
     ``check_input=False`` skips the checks of ``net``, ``X`` and ``y`` (for callers that made
     them).
     """
@@ -275,6 +303,8 @@ def train(
     epochs, lr, weight_decay = recipe.epochs, recipe.lr, recipe.weight_decay
     val_fraction, patience, eval_every = recipe.val_fraction, recipe.patience, recipe.eval_every
     optimizer, batch_size = recipe.optimizer, recipe.batch_size
+
+    net.to(resolve_device(recipe.device))  # a no-op when it is there already
 
     n_val = int(round(val_fraction * len(y)))
     if val_fraction > 0 and not 1 <= n_val < len(y):
@@ -303,7 +333,7 @@ def train(
     if not full_batch:
         hist.loss.append(_loss_value(net, Xt, yt))
     for epoch in range(epochs):
-        perm = None if full_batch else torch.randperm(len(yt), generator=g)
+        perm = None if full_batch else torch.randperm(len(yt), generator=g).to(yt.device)
         for start in range(0, len(yt), batch_size):
             idx = slice(None) if full_batch else perm[start : start + batch_size]
             opt.zero_grad(set_to_none=True)
@@ -348,7 +378,6 @@ def train_source(
     rng: RNGLike,
     activation: str = "erf",
     dtype: torch.dtype = DTYPE,
-    device: torch.device | str | None = None,
     recipe: Recipe | None = None,
     **settings,
 ) -> TwoLayerNet:
@@ -356,7 +385,8 @@ def train_source(
 
     ``rng`` seeds both the samples and the network's random start (independent streams);
     ``recipe`` and ``settings`` go to :func:`train` (the course's :class:`~tlcourse.specs.Recipe`:
-    full-batch Adam, lr 0.01, 1000 epochs, weight decay 0.1, no early stopping). The training
+    full-batch Adam, lr 0.01, 1000 epochs, weight decay 0.1, no early stopping); the network is
+    built and trained on the recipe's ``device`` (e.g. ``device="cuda"``). The training
     history is kept as ``net.history`` and the random start as ``net.initial_weights`` (float64
     ``(W, v)``, as :meth:`TwoLayerNet.weights`). Measure the source test error with
     :func:`test_error` on fresh samples.
@@ -367,6 +397,7 @@ def train_source(
     recipe = Recipe.from_settings(recipe, **settings)
     g_data, g_init, g_train = as_generator(rng).spawn(3)
     X, y = task.sample(n_samples, rng=g_data)
+    device = resolve_device(recipe.device)
     net = TwoLayerNet(task.N, K, activation, rng=g_init, dtype=dtype, device=device)
     net.initial_weights = net.weights()  # the random start, to compare before and after
     net.history = train(net, X, y, recipe, rng=g_train, check_input=False)

@@ -88,15 +88,17 @@ def gain_map(
     *,
     target_rng: int = 1,
     tol: float = MAP_TOL,
-    n_jobs: int = 2,
+    n_jobs: int | None = 2,
 ) -> GainMap:
     """Theory maps of TL and RF test errors over ``values`` of ``knob`` and ``alphas``.
 
     ``W_source`` (K, N): the first layer learned on ``source``; ``W_random`` (K, N): a random one
     (the RF baseline). For each value the target is ``make_target(source, knob=value,
     rng=target_rng)``: the same seed for every value, so the fresh parts (new teacher, new
-    features) are the same and the map is smooth along the knob. Rows run in parallel over
-    ``n_jobs`` processes (joblib).
+    features) are the same and the map is smooth along the knob. Rows run in parallel through
+    joblib's active backend: ``n_jobs`` local processes (loky), ``None`` for joblib's setting (an
+    enclosing ``joblib.parallel_config``'s ``n_jobs``), or the workers of a Dask cluster inside
+    ``joblib.parallel_config(backend="dask")``, whatever ``n_jobs``; the same map every way.
     """
     check_choice(knob, "knob", KNOBS)
     if not isinstance(source, Task):
@@ -108,7 +110,8 @@ def gain_map(
     if alphas.ndim != 1 or alphas.size == 0:
         raise ValueError(f"alphas must be a non-empty 1-d sequence, got shape {alphas.shape}")
     check_positive(lam, "lam")
-    n_jobs = check_int(n_jobs, "n_jobs", low=1)
+    if n_jobs is not None:
+        n_jobs = check_int(n_jobs, "n_jobs")
     values = values.astype(int) if knob.startswith("latent") else values.astype(np.float64)
     rows = Parallel(n_jobs=n_jobs)(
         delayed(_map_row)(

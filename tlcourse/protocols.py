@@ -27,7 +27,9 @@ Settings: every public function takes ``recipe`` (a :class:`~tlcourse.specs.Reci
 keywords such as ``lam=0.05`` that replace some of its values; they are checked once, there.
 
 Test errors are measured in float64 on ``n_test`` fresh target samples, with their standard
-error ``sqrt(e (1 - e) / n_test)``.
+error ``sqrt(e (1 - e) / n_test)``. Networks train on the recipe's ``device`` (``"auto"``,
+``"cpu"`` or ``"cuda"``, :func:`tlcourse.networks.resolve_device`) in float32; the measurements
+are made in float64 on the CPU from their weights, whatever the device.
 
 Randomness: ``rng`` (int seed or NumPy generator) is split into independent streams for the
 target's training samples, its test samples, and one stream per protocol. So the same seed gives
@@ -197,10 +199,13 @@ def run_protocol(
 # ---------------------------------------------------------------- below: trusted arguments
 
 
-def _readout_net(W, X, y, lam: float, activation: str, *, like: TwoLayerNet | None = None):
+def _readout_net(W, X, y, lam: float, activation: str, *, like: TwoLayerNet | None = None,
+                 device=None):
     V = features(W, X, activation)
     v = readout.fit_readout(V, y, lam, check_input=False)
     kw = {} if like is None else {"dtype": like.W.dtype, "device": like.W.device}
+    if device is not None:
+        kw["device"] = device
     return TwoLayerNet.from_weights(W, v, activation, **kw)
 
 
@@ -211,16 +216,16 @@ def _fit(proto: Protocol, source: TwoLayerNet, X: np.ndarray, y: np.ndarray,
         return source.clone()
     W_s = source.weights()[0]
     act = source.activation
+    device = networks.resolve_device(recipe.device)  # where the target network lives
     if proto.frozen:
         W = W_s if proto.uses_source else random_first_layer(source.K, source.N, rng)
-        return _readout_net(W, X, y, recipe.lam, act, like=source)
+        return _readout_net(W, X, y, recipe.lam, act, like=source, device=device)
     if proto.uses_source:  # FT: both layers, from the source's first layer and the TL readout
-        net = _readout_net(W_s, X, y, recipe.lam, act, like=source)
+        net = _readout_net(W_s, X, y, recipe.lam, act, like=source, device=device)
         net.history = networks.train(net, X, y, recipe.replace(lr=recipe.ft_lr), rng=rng,
                                      check_input=False)
         return net
-    net = TwoLayerNet(source.N, source.K, act, rng=rng, dtype=source.W.dtype,
-                      device=source.W.device)
+    net = TwoLayerNet(source.N, source.K, act, rng=rng, dtype=source.W.dtype, device=device)
     net.history = networks.train(net, X, y, recipe, rng=rng, check_input=False)
     return net
 

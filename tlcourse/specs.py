@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from ._checks import check_choice, check_fraction, check_int, check_positive
 
 OPTIMIZERS = ("adam", "sgd")
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class Recipe:
     patience, eval_every : int
         Early stopping: stop after ``patience`` checks of the held-out loss, one every
         ``eval_every`` epochs, without improvement (both ``>= 1``).
+    device : str
+        Where networks train, one of :data:`DEVICES`: ``"cpu"``, ``"cuda"`` (a GPU; an error if
+        PyTorch sees none) or ``"auto"`` (the GPU when PyTorch sees one, else the CPU; resolved by
+        :func:`tlcourse.networks.resolve_device`). Training runs in float32 on the device; what
+        the book measures is computed in float64 on the CPU from the trained weights, whatever
+        the device.
 
     ``Recipe(**settings)`` raises a clear error for an unknown setting or a value out of range;
     :meth:`replace` returns a checked copy with some settings changed.
@@ -66,6 +73,7 @@ class Recipe:
     val_fraction: float = 0.0
     patience: int = 10
     eval_every: int = 10
+    device: str = "auto"
 
     def __post_init__(self):
         checked = {
@@ -80,6 +88,7 @@ class Recipe:
             "val_fraction": check_fraction(self.val_fraction, "val_fraction"),
             "patience": check_int(self.patience, "patience", low=1),
             "eval_every": check_int(self.eval_every, "eval_every", low=1),
+            "device": check_choice(self.device, "device", DEVICES),
         }
         if checked["val_fraction"] == 1.0:
             raise ValueError("val_fraction must be < 1 (some samples must remain for training)")
@@ -176,4 +185,4 @@ def protocol_list(protocols, name: str = "protocols") -> list[str]:
     return names
 
 
-__all__ = ["OPTIMIZERS", "PROTOCOLS", "Protocol", "Recipe", "protocol", "protocol_list"]
+__all__ = ["DEVICES", "OPTIMIZERS", "PROTOCOLS", "Protocol", "Recipe", "protocol", "protocol_list"]

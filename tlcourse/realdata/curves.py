@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .. import networks, stats
 from .. import protocols as _protocols
 from .._checks import check_int
 from ..data import sample_counts
+from ..jobs import run_jobs
 from ..specs import PROTOCOLS, Recipe, protocol_list
 from .files import ImageData
 from .tasks import grouping_name, label_correlation, make_real_tasks
@@ -34,6 +34,7 @@ def real_learning_curves(
     test_fraction: float = 0.3,
     activation: str = "erf",
     progress: bool = True,
+    n_jobs: int | None = None,
     recipe: Recipe | None = None,
     **settings,
 ) -> pd.DataFrame:
@@ -51,7 +52,10 @@ def real_learning_curves(
 
     ``sources`` is a dict ``{name: positive classes}`` or a single collection of classes;
     ``ns`` target training sizes (at most the pool size); ``seeds`` integers; ``recipe`` and
-    ``settings`` (e.g. ``lam=0.05``) as for :func:`tlcourse.protocols.fit`.
+    ``settings`` (e.g. ``lam=0.05``, ``device="cpu"``) as for :func:`tlcourse.protocols.fit`.
+    One job per seed and source runs through joblib (:func:`tlcourse.jobs.run_jobs`): serial by
+    default (``n_jobs=None``), ``n_jobs`` local processes, or a Dask cluster's workers inside
+    ``joblib.parallel_config(backend="dask")``; the same table whichever runs it.
 
     Returns a DataFrame, one row per (source, protocol, n, seed), with the columns of
     :func:`tlcourse.curves.learning_curves` (``protocol, n, alpha = n / N, seed, test_error,
@@ -72,38 +76,17 @@ def real_learning_curves(
         raise ValueError("ns and seeds must not be empty")
     ns = sorted(set(sample_counts(data.images.shape[1], ns=ns)))
     K = check_int(K, "K", low=1)
+    if n_jobs is not None:
+        n_jobs = check_int(n_jobs, "n_jobs")
     recipe = Recipe.from_settings(recipe, **settings)
+    recipe = recipe.replace(device=networks.resolve_device(recipe.device).type)
 
-    rows = []
-    bar = tqdm(total=len(seeds) * len(sources), desc="real-data curves", disable=not progress)
-    for seed in seeds:
-        g_source, g_samples, g_protocol = np.random.SeedSequence(seed).spawn(3)
-        for i, (name, positive) in enumerate(sources.items()):
-            src, tgt = make_real_tasks(data, positive, target_positive, rng=seed,
-                                       source_fraction=source_fraction, test_fraction=test_fraction)
-            if ns[-1] > tgt.pool_size:
-                raise ValueError(f"ns must be <= the target pool, {tgt.pool_size}, got {ns[-1]}")
-            net = networks.TwoLayerNet(src.N, K, activation, rng=np.random.default_rng(g_source))
-            networks.train(net, src.X, src.y, recipe, rng=np.random.default_rng(g_source))
-            source_error = networks.test_error(net, *src.test_set())[0]
-            X, y = tgt.sample(ns[-1], rng=np.random.default_rng(g_samples))
-            X_test, y_test = tgt.test_set()
-            common = {"seed": seed, "source_error": source_error, "n_test": len(y_test),
-                      "label_correlation": label_correlation(positive, tgt.positive, data.classes)}
-            for p in protocols:
-                source_free = not PROTOCOLS[p].uses_source
-                if source_free and i > 0:
-                    continue  # the same numbers as for the first source
-                records = _protocols.curve_on_samples(
-                    p, net, X, y, X_test, y_test, ns, rng=np.random.default_rng(g_protocol),
-                    recipe=recipe,
-                )
-                for rec in records:
-                    rows.append({**common, **rec, "source": None if source_free else name})
-                    if source_free:
-                        rows[-1].update(label_correlation=np.nan, source_error=np.nan)
-            bar.update()
-    bar.close()
+    jobs = [(data, target_positive, name, positive, i == 0, seed, ns, K, protocols,
+             source_fraction, test_fraction, activation, recipe)
+            for seed in seeds for i, (name, positive) in enumerate(sources.items())]
+    results = run_jobs(_source_job, jobs, n_jobs=n_jobs, progress=progress,
+                       desc="real-data curves")
+    rows = [row for rows in results for row in rows]
     df = pd.DataFrame(rows)
     df["alpha"] = df["n"] / data.images.shape[1]
     for key, value in {"K": K, "N": data.images.shape[1], **recipe.asdict()}.items():
@@ -111,6 +94,39 @@ def real_learning_curves(
     df["protocol"] = pd.Categorical(df["protocol"], categories=protocols, ordered=True)
     return df.sort_values(["protocol", "source", "n", "seed"], ignore_index=True,
                           na_position="first")
+
+
+def _source_job(data, target_positive, name, positive, first, seed, ns, K, protocols,
+                source_fraction, test_fraction, activation, recipe) -> list[dict]:
+    """The rows of one seed and one source grouping (``first``: the first source, which also
+    runs the source-free protocols)."""
+    g_source, g_samples, g_protocol = np.random.SeedSequence(seed).spawn(3)
+    src, tgt = make_real_tasks(data, positive, target_positive, rng=seed,
+                               source_fraction=source_fraction, test_fraction=test_fraction)
+    if ns[-1] > tgt.pool_size:
+        raise ValueError(f"ns must be <= the target pool, {tgt.pool_size}, got {ns[-1]}")
+    net = networks.TwoLayerNet(src.N, K, activation, rng=np.random.default_rng(g_source),
+                               device=recipe.device)
+    networks.train(net, src.X, src.y, recipe, rng=np.random.default_rng(g_source))
+    source_error = networks.test_error(net, *src.test_set())[0]
+    X, y = tgt.sample(ns[-1], rng=np.random.default_rng(g_samples))
+    X_test, y_test = tgt.test_set()
+    common = {"seed": seed, "source_error": source_error, "n_test": len(y_test),
+              "label_correlation": label_correlation(positive, tgt.positive, data.classes)}
+    rows = []
+    for p in protocols:
+        source_free = not PROTOCOLS[p].uses_source
+        if source_free and not first:
+            continue  # the same numbers as for the first source
+        records = _protocols.curve_on_samples(
+            p, net, X, y, X_test, y_test, ns, rng=np.random.default_rng(g_protocol),
+            recipe=recipe,
+        )
+        for rec in records:
+            rows.append({**common, **rec, "source": None if source_free else name})
+            if source_free:
+                rows[-1].update(label_correlation=np.nan, source_error=np.nan)
+    return rows
 
 
 def curves_of(df: pd.DataFrame, source) -> pd.DataFrame:
