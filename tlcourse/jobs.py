@@ -12,6 +12,12 @@
   So a cluster's workers need no shared disk, and a second call sends them nothing;
 - the results come back in the order of the jobs, all of them or an error: a job that fails (a
   worker that dies and is not replaced, an exception) raises, never a shorter list.
+
+Under ``parallel_config(backend="dask")`` the jobs go to that backend's ``distributed.Client``
+directly (``client.submit``, one task per job): joblib 1.6's dask backend never hears of a task
+the scheduler gives up on (``KilledWorker``: its workers kept dying) and waits for it forever,
+where the client raises at once. Everything else (which cluster, which client) is the
+configuration's.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from joblib import Memory, Parallel, delayed
+from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
 
 
@@ -68,7 +75,10 @@ def run_jobs(
     todo = [args for args, hit in zip(jobs, hits, strict=True) if not hit]
     bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, disable=not progress)
     computed = []
-    if todo:
+    client = _dask_client()
+    if todo and client is not None:
+        computed = _run_on_dask(client, func, todo, bar)
+    elif todo:
         for result in Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(func)(*args) for args in todo
         ):
@@ -88,6 +98,31 @@ def run_jobs(
             results.append(stored(name, *args, result=next(fresh)))
     results.from_cache = sum(hits)
     return results
+
+
+def _dask_client():
+    """The ``distributed.Client`` of the active joblib backend if it is joblib's dask backend,
+    else ``None`` (without importing dask)."""
+    backend, _ = get_active_backend()
+    if type(backend).__name__ != "DaskDistributedBackend":
+        return None
+    return backend.client
+
+
+def _run_on_dask(client, func: Callable, todo: list[tuple], bar) -> list:
+    """``[func(*args) for args in todo]`` on the client's cluster, in order; the first failure
+    (a job's exception, or ``KilledWorker``) cancels the rest and is raised."""
+    from distributed import as_completed
+
+    futures = [client.submit(func, *args, pure=False) for args in todo]
+    try:
+        for future in as_completed(futures):
+            if future.status != "finished":
+                future.result()  # raises the job's error
+            bar.update()
+        return client.gather(futures)
+    finally:
+        client.cancel([f for f in futures if not f.done()])
 
 
 __all__ = ["Results", "run_jobs"]

@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
 
 from . import theory
 from ._checks import check_array, check_choice, check_int, check_positive
 from .data import Task, make_target
 from .firstlayer import alignment
+from .jobs import run_jobs
 
 KNOBS = (
     "teacher_perturbation",
@@ -96,8 +96,9 @@ def gain_map(
     (the RF baseline). For each value the target is ``make_target(source, knob=value,
     rng=target_rng)``: the same seed for every value, so the fresh parts (new teacher, new
     features) are the same and the map is smooth along the knob. Rows run in parallel through
-    joblib's active backend: ``n_jobs`` local processes (loky), ``None`` for joblib's setting (an
-    enclosing ``joblib.parallel_config``'s ``n_jobs``), or the workers of a Dask cluster inside
+    joblib's active backend (:func:`tlcourse.jobs.run_jobs`): ``n_jobs`` local processes
+    (loky), ``None`` for joblib's setting (an enclosing ``joblib.parallel_config``'s
+    ``n_jobs``), or the workers of a Dask cluster inside
     ``joblib.parallel_config(backend="dask")``, whatever ``n_jobs``; the same map every way.
     """
     check_choice(knob, "knob", KNOBS)
@@ -113,11 +114,11 @@ def gain_map(
     if n_jobs is not None:
         n_jobs = check_int(n_jobs, "n_jobs")
     values = values.astype(int) if knob.startswith("latent") else values.astype(np.float64)
-    rows = Parallel(n_jobs=n_jobs)(
-        delayed(_map_row)(
-            W_source, W_random, source, knob, v.item(), target_rng, alphas.tolist(), lam, tol
-        )
-        for v in values
+    rows = run_jobs(
+        _map_row,
+        [(W_source, W_random, source, knob, v.item(), target_rng, alphas.tolist(), lam, tol)
+         for v in values],
+        n_jobs=n_jobs, progress=False,
     )
     tl = np.array([r[0] for r in rows])
     rf = np.array([r[1] for r in rows])
