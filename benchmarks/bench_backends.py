@@ -4,7 +4,10 @@ Target, on this 2-core machine: the sweep on a ``dask.distributed.LocalCluster``
 processes of one thread, loopback) takes at most 1.3x the time of the default backend (one
 process, ``n_jobs=None``). Also timed: loky with ``n_jobs=2`` (two local processes). The cluster's
 start-up (about the time of importing PyTorch in each worker) is timed apart: it is paid once per
-session, not per sweep. Every backend gives the same table (checked).
+session, not per sweep; so is a first short sweep on loky and on the cluster (the workers' first
+use of PyTorch). On a machine whose cores other work keeps busy, neither loky nor Dask can run
+faster than one process: the ratio then measures their overhead. Every backend gives the same
+table (checked).
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_backends.py [--epochs E]``.
 """
@@ -52,6 +55,7 @@ def main() -> None:
         client.run(__import__, "tlcourse.networks")
         t_start = time.perf_counter() - start
         with parallel_config(backend="dask"):
+            sweep(source, target, 1)  # first use of PyTorch in each worker, as for loky above
             t_dask, df = sweep(source, target, args.epochs)
     pd.testing.assert_frame_equal(df, ref)
     print(f"dask LocalCluster, 2 workers:               {t_dask:6.1f} s "
