@@ -205,10 +205,11 @@ class TransferPlot:
                                         label=f"{protocol} (theory)")[0]
                       for protocol, ls in (("TL", "-"), ("RF", "--"))}
         self.gain = ax_gain.plot(empty, empty, color="k", lw=1.5)[0]
-        self.helps = ax_gain.fill_between(empty, empty, 0, color="C0", alpha=0.25, lw=0,
-                                          label="transfer helps")
-        self.hurts = ax_gain.fill_between(empty, empty, 0, color="C3", alpha=0.35, lw=0,
-                                          label="negative transfer")
+        fill = {"interpolate": True, "lw": 0}  # filled up to where the gain crosses 0
+        self.helps = ax_gain.fill_between(empty, empty, 0, color="C0", alpha=0.25,
+                                          label="transfer helps", **fill)
+        self.hurts = ax_gain.fill_between(empty, empty, 0, color="C3", alpha=0.35,
+                                          label="negative transfer", **fill)
         ax_gain.axhline(0, color="0.4", lw=0.8)
         ax.set(xscale="log", xlabel=r"$\alpha = P_t / N$", ylabel="test error")
         ax_gain.set(xscale="log", xlabel=r"$\alpha = P_t / N$",

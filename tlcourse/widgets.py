@@ -17,7 +17,7 @@ drawn later, when a slider moves in a live kernel, replace the first one as usua
   :func:`tlcourse.explorer.plot_transfer_theory`, with guided questions; its figure is an image
   widget whose PNG is replaced when a slider moves (no output printed into an Output widget):
   the figure's artists are moved in place (:class:`tlcourse.explorer.TransferPlot`) and
-  rendered once at 80 dpi, so that a move costs well under 0.3 s
+  rendered once at 80 dpi, so that a move costs under 0.3 s of CPU at the chapters' sizes
   (``benchmarks/bench_explorer.py``).
 """
 

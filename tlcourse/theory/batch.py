@@ -174,6 +174,7 @@ def solve_gcm_batch(
     w2 = 2.0 * quad.wt[:, None] * quad.wz  # (n_outer, n_inner): both labels, by symmetry
     active = np.arange(m.size)
     roots = np.empty((m.size, quad.t.size, quad.z.size))  # proximal roots, last iteration
+    roots0 = np.empty((m.size, quad.z.size))  # and those at a = cond z (for m_hat)
     for it in range(max_iter):
         if active.size == 0:
             break
@@ -182,15 +183,18 @@ def solve_gcm_batch(
         cond = np.sqrt(np.maximum(qi - mi * mi / ri, 0.0))
         a = (mi / np.sqrt(ri))[:, None, None] * quad.t[None, :, None] + cond[:, None, None] * quad.z
         n_bisect = math.ceil(math.log2(max(float(Vi.max()), 1.0))) + 4
+        a0 = cond[:, None] * quad.z
         if it == 0:
             s = _prox_root(a, Vi[:, None, None], n_bisect, 4)
+            s0 = _prox_root(a0, Vi[:, None], n_bisect, 4)
         else:
             s = _prox_warm(a, Vi[:, None, None], roots[i], n_bisect)
-        roots[i] = s
+            s0 = _prox_warm(a0, Vi[:, None], roots0[i], n_bisect)
+        roots[i], roots0[i] = s, s0
         curv = s * (1.0 - s)
         e_vhat = np.einsum("jk,ijk->i", w2, curv / (1.0 + Vi[:, None, None] * curv))
         e_qhat = np.einsum("jk,ijk->i", w2, s * s)
-        e_mhat = 2.0 * _prox_root(cond[:, None] * quad.z, Vi[:, None], n_bisect, 4) @ quad.wz
+        e_mhat = 2.0 * s0 @ quad.wz
         m_hat = alpha[i] / sg[i] * e_mhat / np.sqrt(2 * math.pi * ri)
         q_hat, V_hat = alpha[i] * e_qhat, alpha[i] * e_vhat
         w, t = omega[which[i]], tproj[which[i]]  # (b, p)
