@@ -15,49 +15,23 @@ size; FT and 2L run one job per (protocol, seed, size). Results do not depend on
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Memory, Parallel, delayed
+from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from . import protocols as _protocols
 from ._checks import check_int
 from .data import Task, sample_counts
+from .diskcache import CACHE_ENV_VAR as CACHE_ENV_VAR  # the cache's settings, also named here
+from .diskcache import cached, code_fingerprint
+from .diskcache import default_cache_dir as default_cache_dir
 from .networks import TwoLayerNet
 from .specs import PROTOCOLS, Recipe, protocol_list
 
-CACHE_ENV_VAR = "TLCOURSE_CACHE_DIR"
 COLUMNS = ["protocol", "n", "alpha", "seed", "test_error", "stderr", "train_error"]
-
-
-def default_cache_dir() -> Path:
-    """Where cached curves live: ``$TLCOURSE_CACHE_DIR`` if set, else ``_build/cache/tlcourse``
-    in the project (the folder holding ``_config.yml``), else ``~/.cache/tlcourse``."""
-    if os.environ.get(CACHE_ENV_VAR):
-        return Path(os.environ[CACHE_ENV_VAR])
-    root = Path(__file__).resolve().parents[1]
-    if (root / "_config.yml").exists():
-        return root / "_build" / "cache" / "tlcourse"
-    return Path.home() / ".cache" / "tlcourse"
-
-
-# the modules a learning curve's numbers depend on
-_COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "featuremap", "networks",
-                      "protocols", "readout", "specs", "stats")
-
-
-def code_fingerprint() -> str:
-    """SHA-256 of the source of the modules that compute a curve: part of every cache key."""
-    h = hashlib.sha256()
-    folder = Path(__file__).resolve().parent
-    for name in _COMPUTING_MODULES:
-        h.update(name.encode())
-        h.update((folder / f"{name}.py").read_bytes())
-    return h.hexdigest()
 
 
 def learning_curves(
@@ -117,10 +91,7 @@ def learning_curves(
     n_jobs = check_int(n_jobs, "n_jobs")
     recipe = Recipe.from_settings(recipe, **settings)
 
-    run = _run_job
-    if cache is not False:
-        location = default_cache_dir() if cache is True else Path(cache)
-        run = Memory(location, verbose=0).cache(_run_job)
+    run = cached(_run_job, cache)
     fingerprint = code_fingerprint() if cache is not False else ""
 
     jobs, job_seeds = [], []
