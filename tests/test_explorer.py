@@ -16,7 +16,12 @@ from headless import execute_headless
 import tlcourse as tl  # noqa: E402
 from tlcourse import explorer, phenomena, theory  # noqa: E402
 from tlcourse.theory import gcm  # noqa: E402
-from tlcourse.theory.batch import _prox_warm, eigenbasis, solve_gcm_batch  # noqa: E402
+from tlcourse.theory.batch import (  # noqa: E402
+    _next_overlaps,
+    _prox_warm,
+    eigenbasis,
+    solve_gcm_batch,
+)
 from tlcourse.widgets import TransferExplorer, transfer_explorer  # noqa: E402
 
 D, N = 12, 24
@@ -82,6 +87,21 @@ def test_warm_proximal_roots_equal_the_bracketed_ones():
     for start in (ref + 1e-4 * g.standard_normal(ref.shape), g.uniform(0, 1, ref.shape),
                   np.clip(ref + 0.3, 0, 1)):
         np.testing.assert_allclose(_prox_warm(a, V, start.copy(), 11), ref, rtol=0, atol=2e-15)
+
+
+def test_secant_step_reaches_the_fixed_point_of_a_linear_map_and_falls_back_to_damping():
+    G = lambda x: 0.5 * x + 1.0  # noqa: E731  fixed point 2 in every component
+    x_last = np.array([[1.0, 2.5, 3.0], [0.0, 0.5, 4.0]])
+    x = G(x_last)
+    damping = np.array([0.0, 0.5])
+    secant = _next_overlaps(x, G(x), x_last, G(x_last), damping, np.array([True, True]))
+    np.testing.assert_allclose(secant, 2.0, rtol=1e-12)
+    damped = _next_overlaps(x, G(x), x_last, G(x_last), damping, np.array([False, False]))
+    np.testing.assert_allclose(damped, damping[:, None] * x + (1 - damping[:, None]) * G(x))
+    H = lambda x: 0.5 * x - 1.0  # noqa: E731  fixed point -2: q, V would turn negative
+    x_last, x = np.ones((1, 3)), np.full((1, 3), 0.5)
+    out = _next_overlaps(x, H(x), x_last, H(x_last), damping[1:], np.array([True]))
+    np.testing.assert_allclose(out, 0.5 * x + 0.5 * H(x))  # the damped step instead
 
 
 def test_curves_after_many_moves_equal_a_cold_computation(model):

@@ -13,6 +13,9 @@ the eigendecomposition of ``Omega`` for every teacher ``theta`` (a new teacher n
 projections, :meth:`Eigenbasis.spectrum`), and each iteration finds the logistic proximal roots
 by Newton steps from the previous iteration's roots, falling back to the bracketing of
 :func:`~tlcourse.theory.gcm.logistic_prox` wherever they do not settle to machine precision.
+The iteration itself is accelerated: each point takes a secant (Anderson, depth 1) step on its
+overlaps while its residual shrinks, and the damped step of ``solve_gcm`` otherwise; the fixed
+point and the stopping rule are unchanged, the iterations about halved.
 
 Convention as in :func:`~tlcourse.theory.solve_gcm`: ``alpha`` is the GCM's ratio ``n / p``
 (samples per feature).
@@ -100,6 +103,21 @@ def _prox_warm(a: np.ndarray, V: np.ndarray, s0: np.ndarray, n_bisect: int) -> n
     return s
 
 
+def _next_overlaps(x, gx, x_last, g_last, damping, secant) -> np.ndarray:
+    """The next overlaps ``(m, q, V)`` of each point (rows): the Anderson step of depth 1 (a
+    secant step) from ``x`` and the last iterate ``x_last`` with their images ``gx``,
+    ``g_last`` under the saddle-point map where ``secant`` (its residual shrinks) and the step
+    keeps ``q, V > 0``; the damped step ``damping x + (1 - damping) gx`` otherwise. A fixed
+    point of the map is a fixed point of both, so only the number of iterations changes."""
+    f = gx - x
+    df = f - (g_last - x_last)
+    beta = np.einsum("bj,bj->b", f, df) / np.maximum(np.einsum("bj,bj->b", df, df), 1e-300)
+    x_secant = gx - beta[:, None] * (gx - g_last)
+    ok = secant & np.isfinite(x_secant).all(axis=1) & (x_secant[:, 1:] > 0).all(axis=1)
+    x_damped = damping[:, None] * x + (1.0 - damping[:, None]) * gx
+    return np.where(ok[:, None], x_secant, x_damped)
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """Fixed points of a batch: arrays of shape (n_problems, n_alphas).
@@ -175,6 +193,8 @@ def solve_gcm_batch(
     active = np.arange(m.size)
     roots = np.empty((m.size, quad.t.size, quad.z.size))  # proximal roots, last iteration
     roots0 = np.empty((m.size, quad.z.size))  # and those at a = cond z (for m_hat)
+    x_last = np.zeros((m.size, 3))  # (m, q, V) of the last iteration and its image
+    g_last = np.zeros((m.size, 3))
     for it in range(max_iter):
         if active.size == 0:
             break
@@ -207,10 +227,11 @@ def solve_gcm_batch(
         new_res = np.abs(V_new - Vi) + np.abs(q_new - qi) + np.abs(m_new - mi)
         grew = new_res > residual[i]
         damping[i] = np.where(grew, np.minimum(0.5 * (1.0 + damping[i]), 0.8), damping[i])
-        dmp = damping[i]
-        m[i] = dmp * mi + (1 - dmp) * m_new
-        q[i] = dmp * qi + (1 - dmp) * q_new
-        V[i] = dmp * Vi + (1 - dmp) * V_new
+        x, gx = np.stack([mi, qi, Vi], axis=1), np.stack([m_new, q_new, V_new], axis=1)
+        x_next = _next_overlaps(x, gx, x_last[i], g_last[i], damping[i],
+                                secant=~grew if it > 0 else np.zeros(i.size, dtype=bool))
+        x_last[i], g_last[i] = x, gx
+        m[i], q[i], V[i] = x_next.T
         residual[i] = new_res
         iterations[i] += 1
         active = i[new_res >= tol]
