@@ -15,7 +15,13 @@ from headless import execute_headless
 
 import tlcourse as tl  # noqa: E402
 from tlcourse import explorer, phenomena, theory  # noqa: E402
-from tlcourse.theory.batch import solve_gcm_batch  # noqa: E402
+from tlcourse.theory import gcm  # noqa: E402
+from tlcourse.theory.batch import (  # noqa: E402
+    _next_overlaps,
+    _prox_warm,
+    eigenbasis,
+    solve_gcm_batch,
+)
 from tlcourse.widgets import TransferExplorer, transfer_explorer  # noqa: E402
 
 D, N = 12, 24
@@ -51,6 +57,72 @@ def test_batch_agrees_with_solve_gcm(model):
         warm = solve_gcm_batch(problems, alphas, lam, start=(batch.m, batch.q, batch.V))
         np.testing.assert_allclose(warm.test_error, batch.test_error, atol=1e-6)
         assert warm.iterations.sum() < batch.iterations.sum()
+
+
+def test_eigenbasis_gives_the_spectrum_of_every_teacher(model):
+    target = model.target(0.0, 0.2, 0.1)
+    Omega, Phi = theory.feature_covariances(model.W_source, target)
+    basis = eigenbasis(Omega, Phi)
+    for delta in (0.0, 0.5, 1.0):  # same inputs, other teachers
+        theta = model.target(delta, 0.2, 0.1).theta
+        got, ref = basis.spectrum(theta), gcm.spectrum(Omega, Phi, theta)
+        np.testing.assert_array_equal(got.omega, ref.omega)
+        np.testing.assert_allclose(got.t, ref.t, rtol=1e-12, atol=1e-15 * ref.t.max())
+        assert (got.rho, got.gamma) == (ref.rho, ref.gamma)
+    with pytest.raises(ValueError, match="theta"):
+        basis.spectrum(np.ones(D + 1))
+    with pytest.raises(ValueError, match="semi-definite"):
+        eigenbasis(-np.eye(3), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="Phi"):
+        eigenbasis(np.eye(3), np.ones((4, 2)))
+
+
+def test_warm_proximal_roots_equal_the_bracketed_ones():
+    """Newton from the previous roots gives the roots of _prox_root to rounding, near and far
+    starts alike (a far start falls back to bracketing)."""
+    g = np.random.default_rng(2)
+    a = g.normal(0, 4, (6, 24, 16))
+    V = np.array([0.05, 0.5, 2.0, 8.0, 40.0, 100.0])[:, None, None]
+    ref = gcm._prox_root(a, V, 11, 4)
+    for start in (ref + 1e-4 * g.standard_normal(ref.shape), g.uniform(0, 1, ref.shape),
+                  np.clip(ref + 0.3, 0, 1)):
+        np.testing.assert_allclose(_prox_warm(a, V, start.copy(), 11), ref, rtol=0, atol=2e-15)
+
+
+def test_secant_step_reaches_the_fixed_point_of_a_linear_map_and_falls_back_to_damping():
+    G = lambda x: 0.5 * x + 1.0  # noqa: E731  fixed point 2 in every component
+    x_last = np.array([[1.0, 2.5, 3.0], [0.0, 0.5, 4.0]])
+    x = G(x_last)
+    damping = np.array([0.0, 0.5])
+    secant = _next_overlaps(x, G(x), x_last, G(x_last), damping, np.array([True, True]))
+    np.testing.assert_allclose(secant, 2.0, rtol=1e-12)
+    damped = _next_overlaps(x, G(x), x_last, G(x_last), damping, np.array([False, False]))
+    np.testing.assert_allclose(damped, damping[:, None] * x + (1 - damping[:, None]) * G(x))
+    H = lambda x: 0.5 * x - 1.0  # noqa: E731  fixed point -2: q, V would turn negative
+    x_last, x = np.ones((1, 3)), np.full((1, 3), 0.5)
+    out = _next_overlaps(x, H(x), x_last, H(x_last), damping[1:], np.array([True]))
+    np.testing.assert_allclose(out, 0.5 * x + 0.5 * H(x))  # the damped step instead
+
+
+def test_curves_after_many_moves_equal_a_cold_computation(model):
+    """The explorer's caches and warm starts (eigenbases, previous overlaps, previous roots)
+    change no curve beyond the solver's tolerance: a fresh TransferTheory, and the batch solver
+    from the covariances themselves, give the same test errors."""
+    moves = [(0.3, 0, 0, 0.1), (0.8, 0, 0, 0.1), (0.8, 0.4, 0, 0.1), (0.2, 0.4, 0.3, 0.1),
+             (0.2, 0.4, 0.3, 0.01), (1.0, 0.4, 0.3, 3.0), (0.0, 0.0, 0.0, 0.1)]
+    warm = explorer.TransferTheory(model.source, model.W_source, model.W_random,
+                                   alphas=model.alphas)
+    for move in moves:
+        c = warm.curves(*move)
+        cold = explorer.TransferTheory(model.source, model.W_source, model.W_random,
+                                       alphas=model.alphas).curves(*move)
+        np.testing.assert_allclose(c.tl, cold.tl, atol=1e-6)
+        np.testing.assert_allclose(c.rf, cold.rf, atol=1e-6)
+        target = model.target(*move[:3])
+        problems = [(*theory.feature_covariances(W, target), target.theta)
+                    for W in (model.W_source, model.W_random)]
+        ref = solve_gcm_batch(problems, model.alphas * N / N, move[3])
+        np.testing.assert_allclose(np.stack([c.tl, c.rf]), ref.test_error, atol=1e-6)
 
 
 def test_batch_bad_input(model):
@@ -144,6 +216,27 @@ def test_plot_draws_the_curves_the_gain_and_matching_points(model):
     assert len(narrow.axes[0].lines[0].get_xdata()) < len(model.alphas)
     with pytest.raises(ValueError, match="alpha_range"):
         explorer.plot_transfer_theory(model, alpha_range=(5, 1))
+
+
+def test_transfer_plot_moves_its_artists_in_place(model):
+    fig, axes = plt.subplots(1, 2)
+    plot = explorer.TransferPlot(*axes)
+    plot.update(model.curves(0.5), SIMS, (0.2, 20))
+    lines, gain = list(axes[0].lines), axes[1].lines[0]
+    assert len(axes[0].containers) == 2  # the points of 2L and FT at 0.5
+    for setting, sims, shown in ((0.9, SIMS, 0), (0.0, SIMS, 1), (0.5, None, 0)):
+        c = model.curves(setting)
+        plot.update(c, sims, (0.2, 20))
+        assert axes[0].lines[:2] == lines[:2] and axes[1].lines[0] is gain  # the same artists
+        np.testing.assert_allclose(axes[0].lines[0].get_ydata(), c.tl)
+        np.testing.assert_allclose(gain.get_ydata(), c.gain)
+        assert len(axes[0].containers) == shown  # 2L's point at 0.0; none at 0.9 (no match)
+        assert len(axes[0].lines) == 2 + 3 * shown  # a point: marker and two caps
+        assert len(axes[0].get_legend().get_texts()) == 2 + shown
+    low, high = axes[1].get_ylim()
+    assert low <= min(c.gain.min(), 0) and high >= max(c.gain.max(), 0)  # rescaled
+    with pytest.raises(ValueError, match="alpha_range"):
+        plot.update(c, None, (3, 1))
 
 
 def test_explorer_builds_and_redraws_when_a_slider_moves(model):

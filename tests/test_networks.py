@@ -118,6 +118,42 @@ def test_same_seed_same_source_network(task):
     assert a.history.loss[-1] < a.history.loss[0]
 
 
+def test_cached_source_network_is_the_trained_one(task, tmp_path, monkeypatch):
+    fresh = networks.train_source(task, 200, 20, rng=7, epochs=30)
+    first = networks.train_source(task, 200, 20, rng=7, epochs=30, cache=tmp_path)
+    assert any(tmp_path.rglob("*.pkl"))
+
+    def fail(*args, **kwargs):
+        raise AssertionError("trained again instead of reading the cache")
+
+    monkeypatch.setattr(networks, "train", fail)
+    again = networks.train_source(task, 200, 20, rng=7, epochs=30, cache=tmp_path)
+    for net in (first, again):  # the same float32 weights, history and random start
+        assert net.W.dtype == fresh.W.dtype and net.activation == fresh.activation
+        torch.testing.assert_close(net.W, fresh.W, rtol=0, atol=0)
+        torch.testing.assert_close(net.v, fresh.v, rtol=0, atol=0)
+        assert net.history == fresh.history
+        for a, b in zip(net.initial_weights, fresh.initial_weights, strict=True):
+            np.testing.assert_array_equal(a, b)
+    # any argument or the code changed: a new key, so it trains
+    for change in ({"rng": 8}, {"epochs": 31}, {"weight_decay": 0.2}):
+        with pytest.raises(AssertionError, match="trained again"):
+            networks.train_source(task, 200, 20, cache=tmp_path, **{"rng": 7, "epochs": 30,
+                                                                     **change})
+    with pytest.raises(AssertionError, match="trained again"):
+        networks.train_source(task, 201, 20, rng=7, epochs=30, cache=tmp_path)
+    monkeypatch.setattr(networks, "code_fingerprint", lambda: "another version")
+    with pytest.raises(AssertionError, match="trained again"):
+        networks.train_source(task, 200, 20, rng=7, epochs=30, cache=tmp_path)
+
+
+def test_cached_source_network_needs_a_seed(task, tmp_path):
+    with pytest.raises(TypeError, match="cache needs an integer rng"):
+        networks.train_source(task, 200, 20, rng=np.random.default_rng(7), cache=tmp_path)
+    with pytest.raises(TypeError, match="cache must be True, False or a folder"):
+        networks.train_source(task, 200, 20, rng=7, cache=3)
+
+
 def test_test_error_and_its_standard_error(samples):
     X, y = samples
     net = TwoLayerNet(40, 30, rng=4)

@@ -23,8 +23,6 @@ size; FT and 2L run one job per (protocol, seed, size). Results do not depend on
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -33,38 +31,14 @@ import pandas as pd
 from . import protocols as _protocols
 from ._checks import check_int
 from .data import Task, sample_counts
+from .diskcache import CACHE_ENV_VAR as CACHE_ENV_VAR  # the cache's settings, also named here
+from .diskcache import cache_folder, code_fingerprint
+from .diskcache import default_cache_dir as default_cache_dir
 from .jobs import run_jobs
 from .networks import TwoLayerNet, resolve_device
 from .specs import PROTOCOLS, Recipe, protocol_list
 
-CACHE_ENV_VAR = "TLCOURSE_CACHE_DIR"
 COLUMNS = ["protocol", "n", "alpha", "seed", "test_error", "stderr", "train_error"]
-
-
-def default_cache_dir() -> Path:
-    """Where cached curves live: ``$TLCOURSE_CACHE_DIR`` if set, else ``_build/cache/tlcourse``
-    in the project (the folder holding ``_config.yml``), else ``~/.cache/tlcourse``."""
-    if os.environ.get(CACHE_ENV_VAR):
-        return Path(os.environ[CACHE_ENV_VAR])
-    root = Path(__file__).resolve().parents[1]
-    if (root / "_config.yml").exists():
-        return root / "_build" / "cache" / "tlcourse"
-    return Path.home() / ".cache" / "tlcourse"
-
-
-# the modules a learning curve's numbers depend on
-_COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "featuremap", "jobs",
-                      "networks", "protocols", "readout", "specs", "stats")
-
-
-def code_fingerprint() -> str:
-    """SHA-256 of the source of the modules that compute a curve: part of every cache key."""
-    h = hashlib.sha256()
-    folder = Path(__file__).resolve().parent
-    for name in _COMPUTING_MODULES:
-        h.update(name.encode())
-        h.update((folder / f"{name}.py").read_bytes())
-    return h.hexdigest()
 
 
 def learning_curves(
@@ -140,8 +114,7 @@ def learning_curves(
             for group in groups:
                 jobs.append((p, source, target, tuple(group), seed, n_test, recipe, fingerprint))
                 job_seeds.append(seed)
-    location = None if cache is False else default_cache_dir() if cache is True else Path(cache)
-    results = run_jobs(_run_job, jobs, cache=location, n_jobs=n_jobs, progress=progress,
+    results = run_jobs(_run_job, jobs, cache=cache_folder(cache), n_jobs=n_jobs, progress=progress,
                        desc="learning curves")
     rows = [{**rec, "seed": seed} for seed, recs in zip(job_seeds, results, strict=True)
             for rec in recs]

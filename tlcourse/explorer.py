@@ -5,9 +5,10 @@
 :func:`tlcourse.make_target` (teacher perturbation, feature perturbation, feature substitution,
 seed ``target_rng``) and a readout penalty ``lam`` it returns the theory's test errors of both
 on a grid of ``alpha`` (:meth:`TransferTheory.curves`), fast enough for a slider: the
-covariances are cached per input distribution (the teacher perturbation does not change them),
-both curves are solved at once (:func:`tlcourse.theory.batch.solve_gcm_batch`) from the
-previous solution, and results are cached per setting.
+covariances and their eigenbases are cached per input distribution (the teacher perturbation
+does not change them), both curves are solved at once
+(:func:`tlcourse.theory.batch.solve_gcm_batch`) from the previous solution, and results are
+cached per setting.
 
 :func:`plot_transfer_theory` draws one setting (the static figure, and what
 :func:`tlcourse.widgets.transfer_explorer` redraws as its sliders move): the two curves with the
@@ -32,11 +33,12 @@ import pandas as pd
 from ._checks import check_fraction, check_int, check_positive
 from .data import Task, make_target
 from .theory import feature_covariances
-from .theory.batch import solve_gcm_batch
+from .theory.batch import eigenbasis, solve_gcm_batch
 
 KNOBS = ("teacher_perturbation", "feature_perturbation", "feature_substitution")
 ALPHAS = np.geomspace(0.1, 100.0, 25)  # the default grid of alpha = P / N
 _CACHE = 256  # settings kept per TransferTheory
+FIGSIZE = (10, 3.6)  # inches, of plot_transfer_theory's figure
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,16 @@ class TransferTheory:
                            feature_perturbation=feature_perturbation,
                            feature_substitution=feature_substitution, rng=self.target_rng)
 
-    def _problems(self, target: Task, key: tuple) -> list[tuple]:
-        cov = self._covariances.get(key)
-        if cov is None:
-            cov = [feature_covariances(W, target) for W in (self.W_source, self.W_random)]
-            self._covariances[key] = cov
+    def _problems(self, target: Task, key: tuple) -> list:
+        """The spectra of TL's and RF's problems on ``target``; ``key`` its input distribution."""
+        bases = self._covariances.get(key)
+        if bases is None:
+            bases = [eigenbasis(*feature_covariances(W, target))
+                     for W in (self.W_source, self.W_random)]
+            self._covariances[key] = bases
             while len(self._covariances) > _CACHE // 8:
                 self._covariances.popitem(last=False)
-        return [(Omega, Phi, target.theta) for Omega, Phi in cov]
+        return [basis.spectrum(target.theta) for basis in bases]
 
     def curves(self, teacher_perturbation: float = 0.0, feature_perturbation: float = 0.0,
                feature_substitution: float = 0.0, lam: float = 0.1) -> TheoryCurves:
@@ -181,6 +185,85 @@ def matching_simulations(simulations: pd.DataFrame | None, setting: dict) -> pd.
     return out.rename(columns={"mean": "test_error"})[cols]
 
 
+class TransferPlot:
+    """The artists of :func:`plot_transfer_theory` on two axes, redrawn in place.
+
+    Made once on ``ax`` (the curves) and ``ax_gain`` (the transfer gain), which it clears; each
+    :meth:`update` moves the same artists to a new setting (``set_data``), so a redraw creates
+    no lines, ticks or legends except when the simulated points shown change. An explorer keeps
+    one and updates it as its sliders move.
+    """
+
+    def __init__(self, ax, ax_gain) -> None:
+        from .specs import PROTOCOLS
+
+        self.ax, self.ax_gain = ax, ax_gain
+        ax.cla()
+        ax_gain.cla()
+        empty = np.zeros(0)
+        self.lines = {protocol: ax.plot(empty, empty, ls=ls, color=PROTOCOLS[protocol].color,
+                                        label=f"{protocol} (theory)")[0]
+                      for protocol, ls in (("TL", "-"), ("RF", "--"))}
+        self.gain = ax_gain.plot(empty, empty, color="k", lw=1.5)[0]
+        fill = {"interpolate": True, "lw": 0}  # filled up to where the gain crosses 0
+        self.helps = ax_gain.fill_between(empty, empty, 0, color="C0", alpha=0.25,
+                                          label="transfer helps", **fill)
+        self.hurts = ax_gain.fill_between(empty, empty, 0, color="C3", alpha=0.35,
+                                          label="negative transfer", **fill)
+        ax_gain.axhline(0, color="0.4", lw=0.8)
+        ax.set(xscale="log", xlabel=r"$\alpha = P_t / N$", ylabel="test error")
+        ax_gain.set(xscale="log", xlabel=r"$\alpha = P_t / N$",
+                    ylabel=r"gain $\varepsilon_{RF} - \varepsilon_{TL}$")
+        ax_gain.legend(fontsize="small")
+        self._points: list = []  # errorbar containers of the simulated points shown
+        self._points_key: tuple | None = None
+
+    def update(self, curves: TheoryCurves, simulations: pd.DataFrame | None = None,
+               alpha_range: tuple[float, float] = (0.1, 100.0)) -> None:
+        """Show ``curves`` and the rows of ``simulations`` at their setting (see
+        :func:`matching_simulations`) for ``alpha`` in ``alpha_range``; rescale the axes."""
+        from .specs import PROTOCOLS
+
+        lo, hi = (check_positive(a, "alpha_range") for a in alpha_range)
+        if not lo < hi:
+            raise ValueError(f"alpha_range must be (low, high) with low < high, got {alpha_range}")
+        shown = (curves.alphas >= lo * (1 - 1e-9)) & (curves.alphas <= hi * (1 + 1e-9))
+        a = curves.alphas[shown]
+        self.lines["TL"].set_data(a, curves.tl[shown])
+        self.lines["RF"].set_data(a, curves.rf[shown])
+        gain = curves.gain[shown]
+        self.gain.set_data(a, gain)
+        self.helps.set_data(a, gain, 0, where=gain >= 0)
+        self.hurts.set_data(a, gain, 0, where=gain < 0)
+        sims = matching_simulations(simulations, curves.setting)
+        sims = sims[(sims.alpha >= lo) & (sims.alpha <= hi)]
+        key = tuple(map(tuple, sims.astype(str).to_numpy()))
+        if key != self._points_key:  # new points: replace them and the legend that names them
+            for container in self._points:
+                container.remove()
+            self._points = []
+            for protocol, part in sims.groupby("protocol", observed=True, sort=False):
+                spec = PROTOCOLS.get(str(protocol))
+                self._points.append(self.ax.errorbar(
+                    part.alpha, part.test_error, yerr=part["sem"], ls="none", ms=5, capsize=2,
+                    marker=(spec.marker if spec else None) or "o",
+                    color=spec.color if spec else "k", label=f"{protocol} (simulation)"))
+            self.ax.legend(fontsize="small")
+            self._points_key = key
+        for ax in (self.ax, self.ax_gain):
+            ax.relim()
+            ax.autoscale_view()
+
+    def fix_xlabels(self) -> None:
+        """Keep the x labels where the last draw put them: a log axis's tick labels keep their
+        height, and a redraw then skips placing the labels (a second layout of every tick
+        label, a sixth of a redraw's time)."""
+        for ax in (self.ax, self.ax_gain):
+            label = ax.xaxis.label
+            xy = label.get_transform().transform(label.get_position())
+            ax.xaxis.set_label_coords(*ax.transAxes.inverted().transform(xy))
+
+
 def plot_transfer_theory(
     theory: TransferTheory | None = None,
     teacher_perturbation: float = 0.3,
@@ -198,51 +281,23 @@ def plot_transfer_theory(
     rows of ``simulations`` at this setting (any protocol, ± sem; see
     :func:`matching_simulations`). Right: ``eps_RF - eps_TL``, red where negative (negative
     transfer). ``alpha_range`` limits the horizontal axis. ``axes``: two axes to clear and draw
-    into (an explorer redraws its figure this way); default a new figure. Returns the figure.
+    into; default a new figure. Returns the figure. (To redraw one figure for many settings,
+    keep its :class:`TransferPlot` and call :meth:`TransferPlot.update`.)
     """
-    from .specs import PROTOCOLS
-
     theory = default_theory() if theory is None else theory
     lo, hi = (check_positive(a, "alpha_range") for a in alpha_range)
     if not lo < hi:
         raise ValueError(f"alpha_range must be (low, high) with low < high, got {alpha_range}")
     c = theory.curves(teacher_perturbation, feature_perturbation, feature_substitution, lam)
-    sims = matching_simulations(simulations, c.setting)
-    if axes is None:
-        fig, (ax, ax_gain) = plt.subplots(1, 2, figsize=(10, 3.6))
-    else:
-        ax, ax_gain = axes
-        ax.cla()
-        ax_gain.cla()
-        fig = ax.figure
-    shown = (c.alphas >= lo * (1 - 1e-9)) & (c.alphas <= hi * (1 + 1e-9))
-    a = c.alphas[shown]
-    for protocol, curve, ls in (("TL", c.tl, "-"), ("RF", c.rf, "--")):
-        ax.plot(a, curve[shown], ls=ls, color=PROTOCOLS[protocol].color,
-                label=f"{protocol} (theory)")
-    for protocol, part in sims.groupby("protocol", observed=True, sort=False):
-        inside = part[(part.alpha >= lo) & (part.alpha <= hi)]
-        spec = PROTOCOLS.get(str(protocol))
-        ax.errorbar(inside.alpha, inside.test_error, yerr=inside["sem"], ls="none", ms=5,
-                    capsize=2, marker=(spec.marker if spec else None) or "o",
-                    color=spec.color if spec else "k",
-                    label=f"{protocol} (simulation)")
-    ax.set(xscale="log", xlabel=r"$\alpha = P_t / N$", ylabel="test error")
-    ax.legend(fontsize="small")
-    gain = c.gain[shown]
-    ax_gain.plot(a, gain, color="k", lw=1.5)
-    ax_gain.fill_between(a, gain, 0, where=gain >= 0, color="C0", alpha=0.25, lw=0,
-                         label="transfer helps")
-    ax_gain.fill_between(a, gain, 0, where=gain < 0, color="C3", alpha=0.35, lw=0,
-                         label="negative transfer")
-    ax_gain.axhline(0, color="0.4", lw=0.8)
-    ax_gain.set(xscale="log", xlabel=r"$\alpha = P_t / N$",
-                ylabel=r"gain $\varepsilon_{RF} - \varepsilon_{TL}$")
-    ax_gain.legend(fontsize="small")
-    if axes is None:
+    new = axes is None
+    if new:
+        _, axes = plt.subplots(1, 2, figsize=FIGSIZE)
+    TransferPlot(*axes).update(c, simulations, (lo, hi))
+    fig = axes[0].figure
+    if new:
         fig.tight_layout()
     return fig
 
 
-__all__ = ["ALPHAS", "KNOBS", "TheoryCurves", "TransferTheory", "default_theory",
-           "matching_simulations", "plot_transfer_theory"]
+__all__ = ["ALPHAS", "FIGSIZE", "KNOBS", "TheoryCurves", "TransferPlot", "TransferTheory",
+           "default_theory", "matching_simulations", "plot_transfer_theory"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -45,6 +46,7 @@ from ._checks import (
     check_samples,
 )
 from .data import Task
+from .diskcache import cached, code_fingerprint
 from .featuremap import NET_ACTIVATIONS, outputs
 from .specs import DEVICES, Recipe
 from .stats import error_and_stderr
@@ -379,6 +381,7 @@ def train_source(
     activation: str = "erf",
     dtype: torch.dtype = DTYPE,
     recipe: Recipe | None = None,
+    cache: bool | str | Path = False,
     **settings,
 ) -> TwoLayerNet:
     """A two-layer network of width ``K`` trained on ``n_samples`` fresh samples of ``task``.
@@ -390,18 +393,52 @@ def train_source(
     history is kept as ``net.history`` and the random start as ``net.initial_weights`` (float64
     ``(W, v)``, as :meth:`TwoLayerNet.weights`). Measure the source test error with
     :func:`test_error` on fresh samples.
+
+    ``cache`` (``True``: :func:`tlcourse.diskcache.default_cache_dir`, or a folder) keeps the
+    trained network on disk, keyed by every argument and by the code
+    (:func:`tlcourse.diskcache.code_fingerprint`): the same call later returns the same weights,
+    history and random start without training. It needs an integer ``rng`` (a generator would not
+    advance as training would advance it).
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     n_samples = check_int(n_samples, "n_samples", low=1)
+    K = check_int(K, "K", low=1)
     recipe = Recipe.from_settings(recipe, **settings)
+    device = resolve_device(recipe.device)
+    recipe = recipe.replace(device=device.type)  # "auto" resolved here: part of the cache key
+    if cache is False:
+        return _trained_source(task, n_samples, K, rng, activation, dtype, device, recipe)
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+        raise TypeError(f"cache needs an integer rng (a seed), got {type(rng).__name__}")
+    state = cached(_trained_source_state, cache)(task, n_samples, K, int(rng), activation,
+                                                 str(dtype), str(device), recipe,
+                                                 code_fingerprint())
+    W, v, initial, history = state
+    net = TwoLayerNet.from_weights(W, v, activation, dtype=dtype, device=device)
+    net.initial_weights, net.history = initial, history
+    return net
+
+
+def _trained_source(task, n_samples, K, rng, activation, dtype, device, recipe) -> TwoLayerNet:
+    """:func:`train_source`'s work, its arguments checked."""
     g_data, g_init, g_train = as_generator(rng).spawn(3)
     X, y = task.sample(n_samples, rng=g_data)
-    device = resolve_device(recipe.device)
     net = TwoLayerNet(task.N, K, activation, rng=g_init, dtype=dtype, device=device)
     net.initial_weights = net.weights()  # the random start, to compare before and after
     net.history = train(net, X, y, recipe, rng=g_train, check_input=False)
     return net
+
+
+def _trained_source_state(task, n_samples, K, rng, activation, dtype, device, recipe,
+                          fingerprint):
+    """What the disk cache keeps of :func:`_trained_source` (``dtype`` and ``device`` as strings;
+    ``fingerprint``, unused here, is the code's): the weights as stored (``W``, ``v``), the random
+    start and the history."""
+    dtype = getattr(torch, dtype.removeprefix("torch."))
+    net = _trained_source(task, n_samples, K, rng, activation, dtype, torch.device(device), recipe)
+    W, v = (p.detach().cpu().numpy() for p in (net.W, net.v))
+    return W, v, net.initial_weights, net.history
 
 
 def _loss_value(net: TwoLayerNet, X: torch.Tensor, y: torch.Tensor) -> float:

@@ -15,7 +15,10 @@ drawn later, when a slider moves in a live kernel, replace the first one as usua
   :func:`tlcourse.plotting.plot_task_pair`;
 - :func:`transfer_explorer`: the theory of TL and RF and the transfer gain (Part IV), around
   :func:`tlcourse.explorer.plot_transfer_theory`, with guided questions; its figure is an image
-  widget whose PNG is replaced when a slider moves (no output printed into an Output widget).
+  widget whose PNG is replaced when a slider moves (no output printed into an Output widget):
+  the figure's artists are moved in place (:class:`tlcourse.explorer.TransferPlot`) and
+  rendered once at 80 dpi, so that a move costs under 0.3 s of CPU at the chapters' sizes
+  (``benchmarks/bench_explorer.py``).
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import Image, clear_output, display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from . import plotting
 from ._checks import check_fraction, check_int, check_positive
 
 _STYLE = {"description_width": "14em"}
 _LAYOUT = {"width": "32em"}
-_PNG_DPI = 80  # the theory explorer's image: 800 x 290 pixels
+_PNG_DPI = 80  # the theory explorer's image: 800 x 288 pixels
 
 
 class Explorer(widgets.VBox):
@@ -159,8 +164,8 @@ def transfer_explorer(
     the sliders sit at their setting. Sliders: the three knobs in [0, 1] (step 0.05), ``lam``
     from 0.01 to 10 (log scale), the range of alpha (on the theory's grid). The other values
     are the starting ones. ``questions``: (what to try, what to look for) pairs. Figures redraw
-    when a slider is released (the figure is redrawn in place and shown as an image). Display the
-    returned widget.
+    when a slider is released (the figure's artists are moved in place and the figure shown as
+    an image). Display the returned widget.
     """
     from . import explorer
 
@@ -197,15 +202,21 @@ def transfer_explorer(
         options=options, index=(0, len(options) - 1), description="range of α",
         continuous_update=False, style=_STYLE, layout=layout)
     box = TransferExplorer()
-    # one figure, redrawn in place and shown as a PNG image widget: cheaper per move than a new
-    # inline figure, and the image is part of the widget state the book embeds
-    fig = explorer.plot_transfer_theory(theory, **start, lam=lam, simulations=simulations)
-    plt.close(fig)  # not shown again by the inline backend at the end of the cell
+    # one figure outside pyplot (never shown inline), its artists moved in place at each move
+    # and rendered by its own Agg canvas to the PNG of an image widget: the image is part of the
+    # widget state the book embeds
+    fig = Figure(figsize=explorer.FIGSIZE, dpi=_PNG_DPI)
+    FigureCanvasAgg(fig)
+    plot = explorer.TransferPlot(*fig.subplots(1, 2))
+    plot.update(theory.curves(**start, lam=lam), simulations)
+    fig.tight_layout()
     image = widgets.Image(value=_png(fig), format="png", layout={"width": "100%"})
+    plot.fix_xlabels()  # where the first draw put them
 
     def redraw(change=None) -> None:
         values = {name: control.value for name, control in controls.items()}
-        explorer.plot_transfer_theory(theory, simulations=simulations, axes=fig.axes, **values)
+        alpha_range = values.pop("alpha_range")
+        plot.update(theory.curves(**values), simulations, alpha_range)
         image.value = _png(fig)
 
     for control in controls.values():
@@ -222,10 +233,9 @@ def transfer_explorer(
     return box
 
 
-def _png(fig) -> bytes:
-    """The figure as PNG, quickly: a modest resolution, light compression, no tight bounding box
-    (the layout is fixed once, when the figure is made)."""
+def _png(fig: Figure) -> bytes:
+    """The figure as PNG, quickly: drawn once by its Agg canvas at the figure's resolution,
+    light compression, no tight bounding box (the layout is fixed once, when the figure is made)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=_PNG_DPI, bbox_inches=None,
-                pil_kwargs={"compress_level": 1})
+    fig.canvas.print_png(buf, pil_kwargs={"compress_level": 1})
     return buf.getvalue()

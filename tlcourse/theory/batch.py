@@ -6,7 +6,16 @@ redraws whole curves for two first layers (TL, RF) at every slider move, which n
 fraction of a second: :func:`solve_gcm_batch` iterates the *same* equations (the prior and the
 channel of :mod:`tlcourse.theory.gcm`, logistic loss, sign teacher) for every ``(first layer,
 alpha)`` pair at once, vectorised over the batch, each pair stopping when its own residual is
-below ``tol``. It agrees with ``solve_gcm`` to its tolerance (tests/test_theory_batch.py).
+below ``tol``. It agrees with ``solve_gcm`` to its tolerance (tests/test_explorer.py).
+
+Two savings make a slider move cheap without changing what is solved: :func:`eigenbasis` keeps
+the eigendecomposition of ``Omega`` for every teacher ``theta`` (a new teacher needs only its
+projections, :meth:`Eigenbasis.spectrum`), and each iteration finds the logistic proximal roots
+by Newton steps from the previous iteration's roots, falling back to the bracketing of
+:func:`~tlcourse.theory.gcm.logistic_prox` wherever they do not settle to machine precision.
+The iteration itself is accelerated: each point takes a secant (Anderson, depth 1) step on its
+overlaps while its residual shrinks, and the damped step of ``solve_gcm`` otherwise; the fixed
+point and the stopping rule are unchanged, the iterations about halved.
 
 Convention as in :func:`~tlcourse.theory.solve_gcm`: ``alpha`` is the GCM's ratio ``n / p``
 (samples per feature).
@@ -19,9 +28,94 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
-from .._checks import check_int, check_positive
-from .gcm import GCMConvergenceWarning, _prox_root, _quadrature, spectrum
+from .._checks import check_array, check_int, check_positive
+from .gcm import (
+    GCMConvergenceWarning,
+    _check_symmetric,
+    _prox_root,
+    _quadrature,
+    _Spectrum,
+    spectrum,
+)
+
+_WARM_NEWTON = 3  # Newton steps from the previous iteration's proximal roots
+_SETTLED = 1e-10  # a last Newton step below this leaves the root exact to rounding
+
+
+@dataclass(frozen=True)
+class Eigenbasis:
+    """The teacher-independent part of :func:`~tlcourse.theory.gcm.spectrum`: the eigenvalues
+    ``omega`` (p,) of ``Omega`` (clipped at 0), its eigenvectors ``U`` (p, p) and ``Phi`` (p, k).
+    Computed once per first layer and input distribution (:func:`eigenbasis`), it serves every
+    teacher ``theta`` (a teacher perturbation changes nothing else)."""
+
+    omega: np.ndarray
+    U: np.ndarray
+    Phi: np.ndarray
+
+    def spectrum(self, theta) -> _Spectrum:
+        """``spectrum(Omega, Phi, theta)`` (``Psi`` the identity), with the same arithmetic."""
+        theta = np.asarray(theta, dtype=np.float64)
+        k = self.Phi.shape[1]
+        if theta.shape != (k,) or not np.isfinite(theta).all():
+            raise ValueError(f"theta must be a finite vector of length k = {k}, got shape "
+                             f"{theta.shape}")
+        rho = float(theta @ theta / k)
+        if rho <= 0:
+            raise ValueError(f"the teacher's variance rho = theta^T theta / k must be > 0, "
+                             f"got {rho}")
+        t = (self.U.T @ (self.Phi @ theta)) ** 2
+        return _Spectrum(self.omega, t, rho, k / self.omega.size)
+
+
+def eigenbasis(Omega, Phi) -> Eigenbasis:
+    """The :class:`Eigenbasis` of ``Omega`` (p, p), positive semi-definite, and ``Phi`` (p, k)."""
+    Omega = check_array(Omega, "Omega", ndim=2)
+    p = Omega.shape[0]
+    if Omega.shape != (p, p):
+        raise ValueError(f"Omega must be square (p, p), got {Omega.shape}")
+    Phi = check_array(Phi, "Phi", ndim=2)
+    if Phi.shape[0] != p:
+        raise ValueError(f"Phi must have p = {p} rows, got shape {Phi.shape}")
+    scale = _check_symmetric(Omega, "Omega")
+    omega, U = np.linalg.eigh(0.5 * (Omega + Omega.T))
+    if omega[0] < -1e-8 * scale:
+        raise ValueError(f"Omega must be positive semi-definite, its smallest eigenvalue is "
+                         f"{omega[0]:.3g} (largest {omega[-1]:.3g})")
+    return Eigenbasis(np.clip(omega, 0.0, None), U, Phi)
+
+
+def _prox_warm(a: np.ndarray, V: np.ndarray, s0: np.ndarray, n_bisect: int) -> np.ndarray:
+    """The roots of :func:`~tlcourse.theory.gcm._prox_root` (same ``a``, ``V`` broadcasting
+    against it), by :data:`_WARM_NEWTON` Newton steps from ``s0`` where the last step is below
+    :data:`_SETTLED` (then the root is exact to rounding: Newton converges quadratically); the
+    others by ``_prox_root`` with ``n_bisect`` halvings."""
+    s = s0
+    for _ in range(_WARM_NEWTON):
+        sig = expit(-a - V * s)
+        step = (s - sig) / (1.0 + V * sig * (1.0 - sig))
+        s = s - step
+    bad = ~(np.abs(step) <= _SETTLED) | (s < 0.0) | (s > 1.0)
+    if bad.any():
+        s[bad] = _prox_root(a[bad], np.broadcast_to(V, a.shape)[bad], n_bisect, 4)
+    return s
+
+
+def _next_overlaps(x, gx, x_last, g_last, damping, secant) -> np.ndarray:
+    """The next overlaps ``(m, q, V)`` of each point (rows): the Anderson step of depth 1 (a
+    secant step) from ``x`` and the last iterate ``x_last`` with their images ``gx``,
+    ``g_last`` under the saddle-point map where ``secant`` (its residual shrinks) and the step
+    keeps ``q, V > 0``; the damped step ``damping x + (1 - damping) gx`` otherwise. A fixed
+    point of the map is a fixed point of both, so only the number of iterations changes."""
+    f = gx - x
+    df = f - (g_last - x_last)
+    beta = np.einsum("bj,bj->b", f, df) / np.maximum(np.einsum("bj,bj->b", df, df), 1e-300)
+    x_secant = gx - beta[:, None] * (gx - g_last)
+    ok = secant & np.isfinite(x_secant).all(axis=1) & (x_secant[:, 1:] > 0).all(axis=1)
+    x_damped = damping[:, None] * x + (1.0 - damping[:, None]) * gx
+    return np.where(ok[:, None], x_secant, x_damped)
 
 
 @dataclass(frozen=True)
@@ -54,7 +148,8 @@ def solve_gcm_batch(
     """Solve the logistic saddle-point equations for every problem and every sample ratio.
 
     ``problems``: a sequence of ``(Omega, Phi, theta)`` (each as in :func:`solve_gcm`, with
-    ``Psi`` the identity), all with the same number ``p`` of features; ``samples_per_feature``
+    ``Psi`` the identity) or of their spectra (:meth:`Eigenbasis.spectrum`), all with the same
+    number ``p`` of features; ``samples_per_feature``
     (n_a,) the ratios ``n / p`` > 0 (as in :func:`solve_gcm`); ``lam`` > 0 the l2 strength.
     ``start``: overlaps ``(m, q, V)`` of shape (n_problems, n_a) to start from (e.g. a previous
     result); default the uninformed start of ``solve_gcm``. The quadrature (``n_outer`` x
@@ -62,7 +157,7 @@ def solve_gcm_batch(
     ``1e-6``. Warns with
     :class:`~tlcourse.theory.GCMConvergenceWarning` if a point does not reach ``tol``.
     """
-    specs = [spectrum(*p) for p in problems]
+    specs = [p if isinstance(p, _Spectrum) else spectrum(*p) for p in problems]
     if not specs:
         raise ValueError("problems must hold at least one (Omega, Phi, theta)")
     sizes = {s.omega.size for s in specs}
@@ -96,7 +191,11 @@ def solve_gcm_batch(
     iterations = np.zeros(m.size, dtype=int)
     w2 = 2.0 * quad.wt[:, None] * quad.wz  # (n_outer, n_inner): both labels, by symmetry
     active = np.arange(m.size)
-    for _ in range(max_iter):
+    roots = np.empty((m.size, quad.t.size, quad.z.size))  # proximal roots, last iteration
+    roots0 = np.empty((m.size, quad.z.size))  # and those at a = cond z (for m_hat)
+    x_last = np.zeros((m.size, 3))  # (m, q, V) of the last iteration and its image
+    g_last = np.zeros((m.size, 3))
+    for it in range(max_iter):
         if active.size == 0:
             break
         i = active
@@ -104,11 +203,18 @@ def solve_gcm_batch(
         cond = np.sqrt(np.maximum(qi - mi * mi / ri, 0.0))
         a = (mi / np.sqrt(ri))[:, None, None] * quad.t[None, :, None] + cond[:, None, None] * quad.z
         n_bisect = math.ceil(math.log2(max(float(Vi.max()), 1.0))) + 4
-        s = _prox_root(a, Vi[:, None, None], n_bisect, 4)
+        a0 = cond[:, None] * quad.z
+        if it == 0:
+            s = _prox_root(a, Vi[:, None, None], n_bisect, 4)
+            s0 = _prox_root(a0, Vi[:, None], n_bisect, 4)
+        else:
+            s = _prox_warm(a, Vi[:, None, None], roots[i], n_bisect)
+            s0 = _prox_warm(a0, Vi[:, None], roots0[i], n_bisect)
+        roots[i], roots0[i] = s, s0
         curv = s * (1.0 - s)
         e_vhat = np.einsum("jk,ijk->i", w2, curv / (1.0 + Vi[:, None, None] * curv))
         e_qhat = np.einsum("jk,ijk->i", w2, s * s)
-        e_mhat = 2.0 * _prox_root(cond[:, None] * quad.z, Vi[:, None], n_bisect, 4) @ quad.wz
+        e_mhat = 2.0 * s0 @ quad.wz
         m_hat = alpha[i] / sg[i] * e_mhat / np.sqrt(2 * math.pi * ri)
         q_hat, V_hat = alpha[i] * e_qhat, alpha[i] * e_vhat
         w, t = omega[which[i]], tproj[which[i]]  # (b, p)
@@ -121,10 +227,11 @@ def solve_gcm_batch(
         new_res = np.abs(V_new - Vi) + np.abs(q_new - qi) + np.abs(m_new - mi)
         grew = new_res > residual[i]
         damping[i] = np.where(grew, np.minimum(0.5 * (1.0 + damping[i]), 0.8), damping[i])
-        dmp = damping[i]
-        m[i] = dmp * mi + (1 - dmp) * m_new
-        q[i] = dmp * qi + (1 - dmp) * q_new
-        V[i] = dmp * Vi + (1 - dmp) * V_new
+        x, gx = np.stack([mi, qi, Vi], axis=1), np.stack([m_new, q_new, V_new], axis=1)
+        x_next = _next_overlaps(x, gx, x_last[i], g_last[i], damping[i],
+                                secant=~grew if it > 0 else np.zeros(i.size, dtype=bool))
+        x_last[i], g_last[i] = x, gx
+        m[i], q[i], V[i] = x_next.T
         residual[i] = new_res
         iterations[i] += 1
         active = i[new_res >= tol]
