@@ -140,3 +140,24 @@ def pytest_collect_file(file_path, parent):
                 return None  # a plain markdown page, nothing to execute
         return MystNotebook.from_parent(parent, path=file_path)
     return None
+
+
+# Longest first (LPT scheduling): the chapters that take longest under nbval in the fast setting
+# (tens of seconds each, measured in `make test`), then the other chapters, then the unit tests,
+# each file's tests in their own order. With `--dist loadfile --no-loadscope-reorder` (make
+# test's first stage) xdist hands out files in this order, so no worker ends the run alone on a
+# long chapter. Only the order changes: a missing or renamed name here costs time, nothing else.
+SLOWEST_CHAPTERS = ("when_transfer_helps", "negative_transfer", "real_data", "replica",
+                    "protocols", "gaussian_equivalence", "real_data_intro")
+
+
+def _run_order(item) -> int:
+    path = Path(str(item.fspath))
+    if path.suffix != ".md":
+        return len(SLOWEST_CHAPTERS) + 1
+    return SLOWEST_CHAPTERS.index(path.stem) if path.stem in SLOWEST_CHAPTERS else len(
+        SLOWEST_CHAPTERS)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=_run_order)  # stable: each file keeps its tests' order

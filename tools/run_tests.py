@@ -1,7 +1,7 @@
 """Every test of the course, one execution stage at a time (what ``make test`` runs).
 
 1. **unit tests and chapters**: pytest over ``tests/`` (but those of stage 3) and nbval over every
-   chapter, two workers;
+   chapter, two workers, the longest chapters first (``conftest.py``);
 2. **fast book**: the README's build command in the fast setting (``make book TLCOURSE_SIZE=fast``,
    warnings are errors), so that no kernel of stage 1 runs beside the build's, with the student
    edition built beside it (``make -j2 book student``: the chapters execute once, then both
@@ -112,7 +112,8 @@ def main() -> int:
     ignore = [f"--ignore={path}" for path in STAGE3_TESTS]
     shutil.rmtree(EXECUTED, ignore_errors=True)
     ok = stage(1, "unit tests and every chapter under nbval",
-               [python, "-m", "pytest", "-n", "2", "--dist", "loadfile", *ignore,
+               [python, "-m", "pytest", "-n", "2", "--dist", "loadfile",
+                "--no-loadscope-reorder", *ignore,
                 "--durations=12", f"--junitxml={unit}"],
                dict(env, TLCOURSE_RECORD_EXECUTION=str(EXECUTED)))
     tally.add(unit)
