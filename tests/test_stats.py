@@ -98,3 +98,41 @@ def test_stderr_of_difference():
     np.testing.assert_allclose(stats.stderr_of_difference([3.0, 0.0], [4.0, 1.0]), [5.0, 1.0])
     with pytest.raises(ValueError, match="at least one"):
         stats.stderr_of_difference()
+
+
+def test_paired_error_difference_counts_the_disagreements():
+    y = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
+    f_a = np.array([1.0, -1.0, -1.0, 1.0, 0.0, -2.0])  # wrong on samples 1 and 3
+    f_b = np.array([1.0, -1.0, 1.0, -1.0, -1.0, -2.0])  # wrong on samples 1, 2 and 4
+    d, se = stats.paired_error_difference(f_a, f_b, y)
+    per_sample = np.array([0, 0, -1, 1, -1, 0])
+    assert d == pytest.approx(2 / 6 - 3 / 6)
+    assert se == pytest.approx(per_sample.std(ddof=1) / math.sqrt(6))
+    # the same mistakes cancel: identical predictors differ by exactly 0 with no error
+    assert stats.paired_error_difference(f_a, f_a, y) == (0.0, 0.0)
+
+
+def test_paired_error_difference_is_calibrated():
+    # two noisy predictors that share most of their mistakes: the paired z-score of their
+    # difference is standard normal over repetitions, and the unpaired error bar is too wide
+    rng = np.random.default_rng(0)
+    z, ratio = [], []
+    for _ in range(400):
+        y = rng.choice([-1.0, 1.0], size=2000)
+        common = rng.random(2000) < 0.2
+        f_a = np.where(common ^ (rng.random(2000) < 0.05), -y, y)
+        f_b = np.where(common ^ (rng.random(2000) < 0.05), -y, y)
+        d, se = stats.paired_error_difference(f_a, f_b, y)
+        z.append(d / se)
+        ratio.append(se / stats.stderr_of_difference(stats.error_and_stderr(f_a, y)[1],
+                                                    stats.error_and_stderr(f_b, y)[1]))
+    z = np.array(z)
+    # mean 0 and variance 1 within five standard errors of their estimates over 400 draws
+    assert abs(z.mean()) < 5 / np.sqrt(400)
+    assert abs(z.var() - 1) < 5 * np.sqrt(2 / 400)
+    assert max(ratio) < 0.8
+
+
+def test_paired_error_difference_checks_shapes():
+    with pytest.raises(ValueError, match="1-d"):
+        stats.paired_error_difference(np.ones(3), np.ones(4), np.ones(3))

@@ -3,17 +3,20 @@
 Used by the chapter *Two-layer networks on the source* and later chapters. A task's inputs
 ``x = sigma(F^T c / sqrt(D))`` vary mostly in the **latent span**, the row space of ``F`` in
 ``R^N``; the label is best predicted by a linear readout along the **teacher direction**
-``u_theta ~ F^T theta``. For a random ``W`` the fraction of ``|W|^2`` in the latent span is about
-``D / N`` and along ``u_theta`` about ``1 / N``.
+``e_theta ~ F^T theta``. For a random ``W`` the fraction of ``|W|^2`` in the latent span is about
+``D / N`` and along ``e_theta`` about ``1 / N``. :func:`spiked_layer` builds the extreme case of
+a learned layer: a random one plus a rank-one spike along ``e_theta`` (chapter *Gaussian
+equivalence*).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._checks import RNGLike, as_generator, check_fraction, check_int
 from .data import Task
 
-__all__ = ["alignment", "first_layer_summary", "teacher_direction"]
+__all__ = ["alignment", "first_layer_summary", "spiked_layer", "teacher_direction"]
 
 
 def alignment(W, F) -> float:
@@ -30,10 +33,11 @@ def alignment(W, F) -> float:
 
 
 def teacher_direction(task: Task) -> np.ndarray:
-    """The unit vector ``u_theta = F^T theta / |F^T theta|`` in input space, shape (N,).
+    """The unit vector ``e_theta = F^T theta / |F^T theta|`` in input space, shape (N,).
 
-    For a linear readout of the inputs, ``E[x (theta . c)] = kappa1 F^T theta / sqrt(D)``: the
-    direction of input space that carries the label.
+    For a linear readout of the inputs, ``E[x (theta . c)] ~ kappa1 F^T theta / sqrt(D)`` (exact
+    when every column of ``F`` has squared norm ``D``): the direction of input space that carries
+    the label.
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
@@ -44,10 +48,10 @@ def teacher_direction(task: Task) -> np.ndarray:
 def first_layer_summary(W, task: Task) -> dict[str, float]:
     """Five numbers that say where the units of ``W`` (K, N) point, for ``task`` (its ``N``).
 
-    - ``a_F``: fraction of ``|W|^2`` in the latent span (:func:`alignment`);
-    - ``a_theta``: fraction of ``|W|^2`` along the teacher direction, ``|W u|^2 / |W|^2``;
+    - ``A_F``: fraction of ``|W|^2`` in the latent span (:func:`alignment`);
+    - ``A_theta``: fraction of ``|W|^2`` along the teacher direction, ``|W u|^2 / |W|^2``;
     - ``top singular value share``: ``s_1^2 / sum s_i^2`` of the singular values of ``W``;
-    - ``|cos(top right singular vector, u_theta)|``;
+    - ``|cos(top right singular vector, e_theta)|``;
     - ``mean squared weight``: ``|W|^2 / (K N)`` (1 for the random start).
     """
     W = np.asarray(W, dtype=float)
@@ -56,9 +60,30 @@ def first_layer_summary(W, task: Task) -> dict[str, float]:
     u = teacher_direction(task)
     s, Vt = np.linalg.svd(W, full_matrices=False)[1:]
     return {
-        "a_F": alignment(W, task.F),
-        "a_theta": float(np.sum((W @ u) ** 2) / np.sum(W**2)),
+        "A_F": alignment(W, task.F),
+        "A_theta": float(np.sum((W @ u) ** 2) / np.sum(W**2)),
         "top singular value share": float(s[0] ** 2 / np.sum(s**2)),
-        "|cos(top right singular vector, u_theta)|": float(abs(Vt[0] @ u)),
+        "|cos(top right singular vector, e_theta)|": float(abs(Vt[0] @ u)),
         "mean squared weight": float(np.mean(W**2)),
     }
+
+
+def spiked_layer(task: Task, K: int, share: float, rng: RNGLike) -> np.ndarray:
+    """A random first layer (K, N) plus a rank-one spike along the teacher direction ``e_theta``.
+
+    ``W = sqrt(1 - share) R / |R| + sqrt(share) s e_theta^T / |s|``, with ``R`` (K, N) and
+    ``s`` (K,) standard Gaussian draws from ``rng`` (``s`` first), then rescaled to ``|W|^2 = K N``,
+    the squared norm of a random layer with unit-variance entries. The spike holds
+    the fraction ``share`` of ``|W|^2`` (up to the small overlap of ``R`` with it): ``share = 0``
+    is a random layer, ``share = 1`` a layer whose units all read the one direction ``e_theta``.
+    """
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a Task, got {type(task).__name__}")
+    K = check_int(K, "K", low=1)
+    share = check_fraction(share, "share")
+    gen = as_generator(rng)
+    s = gen.standard_normal(K)
+    R = gen.standard_normal((K, task.N))
+    W = (np.sqrt(1 - share) * R / np.linalg.norm(R)
+         + np.sqrt(share) * np.outer(s / np.linalg.norm(s), teacher_direction(task)))
+    return W * np.sqrt(K * task.N) / np.linalg.norm(W)

@@ -6,13 +6,19 @@ Every number the book prints with a ``±`` comes from here:
 - :func:`error_and_stderr`: the test error of outputs against labels and its binomial standard
   error ``sqrt(e (1 - e) / n)``;
 - :func:`stderr_of_difference`: ``sqrt(sum se_i^2)``, for a difference of independent estimates;
+- :func:`paired_error_difference`: the difference of the test errors of two predictors on the same
+  samples, with the standard error of the per-sample differences;
 - :func:`summarize`: mean test error per protocol and size of a learning-curve table, with the
   standard error of that mean over seeds;
+- :func:`mean_and_stderr`: the mean of any per-seed quantity and its standard error, overall or
+  per group (per ``alpha``, say);
 - :func:`paired_difference`: the mean over seeds of a difference of two curves measured on the same
   seeds, with its standard error; :func:`paired_difference_at` reads it from a learning-curve
   table at one size, with the one-sided Student-t quantile that tests it;
 - :func:`crossover`: where a difference of two learning curves changes sign, with a bootstrap
-  interval (a :class:`Crossover`).
+  interval (a :class:`Crossover`);
+- :func:`power_law_fit`: how fast a measured quantity falls with a size, ``y ~ a x^(-b)``, with the
+  standard error of the exponent (a :class:`PowerLaw`).
 
 NumPy, pandas and SciPy only (no PyTorch), so that plotting and analysis stay light.
 """
@@ -45,6 +51,24 @@ def stderr_of_difference(*stderrs) -> np.ndarray:
     return np.sqrt(sum(np.asarray(s, dtype=np.float64) ** 2 for s in stderrs))
 
 
+def paired_error_difference(f_a, f_b, y) -> tuple[float, float]:
+    """Test error of outputs ``f_a`` minus that of ``f_b`` (both (n,)) on the same labels ``y``.
+
+    The two errors share their samples, so the difference is a mean of per-sample differences
+    ``wrong_a - wrong_b`` (each in {-1, 0, 1}); its standard error ``sd / sqrt(n)`` counts only the
+    samples on which the two predictors disagree, and is smaller than the
+    :func:`stderr_of_difference` of the two errors when they make the same mistakes. A zero output
+    counts as a ``+1`` prediction, as in :func:`error_and_stderr`.
+    """
+    f_a, f_b, y = (np.asarray(a, dtype=np.float64) for a in (f_a, f_b, y))
+    if not (f_a.ndim == f_b.ndim == y.ndim == 1 and f_a.size == f_b.size == y.size >= 2):
+        raise ValueError(f"f_a, f_b and y must be 1-d of one length n >= 2, got shapes "
+                         f"{f_a.shape}, {f_b.shape}, {y.shape}")
+    d = ((np.where(f_a >= 0, 1.0, -1.0) != y).astype(np.float64)
+         - (np.where(f_b >= 0, 1.0, -1.0) != y))
+    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
+
+
 def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
     """Mean test error and its standard error per protocol and size.
 
@@ -68,6 +92,28 @@ def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
     spread = out["sd"].fillna(0.0).to_numpy()
     out["sem"] = np.sqrt(np.maximum(spread**2, out["var_test"]) / out["seeds"])
     return out[["protocol", x, "test_error", "sem", "seeds"]]
+
+
+def mean_and_stderr(values, by=None):
+    """Mean of ``values`` and its standard error across them, ``std / sqrt(n)`` (``ddof=1``).
+
+    ``values`` (n,): one number per seed (a paired difference, say). Without ``by``, returns two
+    floats ``(mean, se)``; with ``by`` (n,) group labels (the ``alpha`` of each row, say), two
+    arrays ``(mean, se)`` ordered by sorted group label. Needs at least two values per group.
+    """
+    values = pd.Series(np.asarray(values, dtype=np.float64))
+    if by is None:
+        if len(values) < 2:
+            raise ValueError(f"need at least two values for a standard error, got {len(values)}")
+        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+    by = np.asarray(by)
+    if by.shape != (len(values),):
+        raise ValueError(f"by must have one label per value ({len(values)}), got shape "
+                         f"{by.shape}")
+    g = values.groupby(by)
+    if g.count().min() < 2:
+        raise ValueError("need at least two values per group for a standard error")
+    return g.mean().to_numpy(), (g.std(ddof=1) / np.sqrt(g.count())).to_numpy()
 
 
 def paired_difference(errors_a: pd.Series, errors_b: pd.Series, stderr_a: pd.Series,
@@ -197,12 +243,54 @@ def crossover(x, diff, stderr, *, n_draws: int = 2000, rng: RNGLike = 0) -> Cros
     return Crossover(float(best), float(low), float(high), fraction)
 
 
+@dataclass(frozen=True)
+class PowerLaw:
+    """A fit ``y = scale * (x / x0) ** (-exponent)``: ``x0`` the first size of the fit, ``scale``
+    the fitted value there; ``exponent_se`` the standard error of ``exponent`` from the
+    measurements' standard errors (linearised at the fit)."""
+
+    scale: float
+    exponent: float
+    exponent_se: float
+    x0: float
+
+
+def power_law_fit(x, y, stderr) -> PowerLaw:
+    """Weighted least-squares fit of ``y ~ scale * (x / x[0]) ** (-exponent)``.
+
+    ``x`` (n,) positive sizes, ``y`` (n,) measured values (zero or negative allowed: the fit is
+    made on ``y`` itself, not on its logarithm), ``stderr`` (n,) their standard errors, positive,
+    independent between points; ``n >= 2``. The exponent's standard error takes the standard
+    errors as known (``absolute_sigma``): with three points it is a rough guide.
+    """
+    from scipy.optimize import curve_fit
+
+    x = _as_curve(x, "x")
+    if (x <= 0).any():
+        raise ValueError("x must be positive")
+    y = _as_curve(y, "y", x.size)
+    stderr = _as_curve(stderr, "stderr", x.size)
+    if (stderr <= 0).any():
+        raise ValueError("stderr must be > 0")
+    x0 = float(x[0])
+
+    def model(x, scale, exponent):
+        return scale * (x / x0) ** (-exponent)
+
+    (scale, exponent), cov = curve_fit(model, x, y, p0=(y[0], 1.0), sigma=stderr,
+                                       absolute_sigma=True)
+    return PowerLaw(float(scale), float(exponent), float(math.sqrt(cov[1, 1])), x0)
+
+
 __all__ = [
     "Crossover",
+    "PowerLaw",
     "crossover",
     "error_and_stderr",
+    "mean_and_stderr",
     "paired_difference",
     "paired_difference_at",
+    "power_law_fit",
     "stderr_of_difference",
     "summarize",
 ]
