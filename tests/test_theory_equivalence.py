@@ -89,6 +89,40 @@ def test_monte_carlo_streams_in_batches_without_changing_the_result():
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
+def test_monte_carlo_standard_errors_are_those_of_its_own_samples():
+    task = tl.make_source(10, 20, rng=0)
+    W = np.random.default_rng(1).standard_normal((8, 20))
+    n = 3000
+    Omega, Phi, O_se, P_se = theory.feature_covariances(
+        W, task, method="monte-carlo", n_samples=n, rng=2, batch_size=700, return_stderr=True)
+    C = np.random.default_rng(2).standard_normal((n, task.D))  # the same samples, in one batch
+    g = tl.featuremap.features(W, task.inputs(C))
+    gg = g[:, :, None] * g[:, None, :]
+    gc = g[:, :, None] * C[:, None, :]
+    np.testing.assert_allclose(Omega, gg.mean(0), rtol=1e-10)
+    np.testing.assert_allclose(O_se, gg.std(0) / np.sqrt(n), rtol=1e-6)
+    np.testing.assert_allclose(Phi, gc.mean(0), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(P_se, gc.std(0) / np.sqrt(n), rtol=1e-6)
+
+
+def test_monte_carlo_standard_errors_match_the_spread_over_repetitions():
+    task = tl.make_source(6, 12, rng=0)
+    W = np.random.default_rng(1).standard_normal((4, 12))
+    runs = [theory.feature_covariances(W, task, method="monte-carlo", n_samples=400, rng=seed,
+                                       return_stderr=True) for seed in range(300)]
+    spread = np.std([r[0] for r in runs], axis=0, ddof=1)
+    reported = np.mean([r[2] for r in runs], axis=0)
+    # 300 repetitions: each entry's spread is known to about 1/sqrt(600) = 4%; the 16 entries
+    # (10 distinct) averaged, a ratio off by more than 10% would be a wrong formula
+    assert np.mean(spread / reported) == pytest.approx(1, abs=0.1)
+
+
+def test_standard_errors_need_the_monte_carlo_route():
+    task = tl.make_source(6, 12, rng=0)
+    with pytest.raises(ValueError, match="return_stderr=True needs method='monte-carlo'"):
+        theory.feature_covariances(np.ones((3, 12)), task, return_stderr=True)
+
+
 def test_monte_carlo_handles_tanh_which_has_no_analytic_route():
     task = tl.make_source(10, 20, rng=0)
     W = np.random.default_rng(1).standard_normal((8, 20))
