@@ -70,6 +70,18 @@ def test_crossover_none_when_curves_do_not_cross():
     assert c.x is None and 0.05 < c.fraction_found < 0.3
 
 
+def test_crossover_interval_counts_the_draws_that_do_not_cross():
+    alpha = np.array([1.0, 2.0, 4.0])
+    # crosses just before the end: about 31% of the draws are still positive there, so the 84th
+    # percentile lies beyond the grid, and the estimate is inside its interval
+    c = stats.crossover(alpha, [0.3, 0.2, -0.005], [0.01] * 3, n_draws=4000)
+    assert c.high == np.inf and c.low <= c.x
+    assert 0.6 < c.fraction_found < 0.78
+    # starts barely positive: about 31% of the draws start at or below zero, before the grid
+    c = stats.crossover(alpha, [0.005, -0.2, -0.3], [0.01] * 3, n_draws=4000)
+    assert c.low == 0.0 and c.x <= c.high < 2.0
+
+
 def test_crossover_takes_the_first_downward_crossing():
     alpha = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
     c = stats.crossover(alpha, [-0.1, 0.2, -0.2, 0.2, -0.2], np.zeros(5))

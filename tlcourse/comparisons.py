@@ -101,7 +101,8 @@ def crossover_table(diffs: pd.DataFrame, *, x: str = "alpha", by: str | None = N
     - ``"not reached"``: no crossing, and few draws find one.
 
     Returns one row per group: ``by`` (if given), ``alpha_star``, ``low``, ``high`` (NaN when
-    there is no crossing), ``fraction_found`` and ``status``.
+    there is no crossing; ``high = inf`` or ``low = 0`` when the interval runs beyond the grid,
+    see :class:`tlcourse.stats.Crossover`), ``fraction_found`` and ``status``.
     """
     min_fraction = check_fraction(min_fraction, "min_fraction")
     groups = [(None, diffs)] if by is None else list(diffs.groupby(by, sort=False))

@@ -176,9 +176,13 @@ class Crossover:
     (``alpha = P / N`` or the number of samples ``P``).
 
     ``x``: the interpolated crossing (``None`` if the curves do not cross in the range);
-    ``low``, ``high``: the 16th and 84th percentiles of the crossing over bootstrap draws (a
-    one-standard-error interval; ``None`` if no crossing); ``fraction_found``: the fraction of
-    draws that crossed inside the range (small: the crossing is not resolved by the data).
+    ``low``, ``high``: the 16th and 84th percentiles of the crossing over all bootstrap draws (a
+    one-standard-error interval; ``None`` if no crossing). A draw that does not cross inside the
+    range counts as crossing beyond it (``inf``) if it stays positive, before it (``0``) if it
+    starts at or below zero: so ``high = inf`` says that more than 16% of the draws have not
+    crossed by the end of the grid, and ``low = 0`` that more than 16% crossed before its start.
+    ``fraction_found``: the fraction of draws that crossed inside the range (small: the crossing
+    is not resolved by the data).
     """
 
     x: float | None
@@ -234,13 +238,16 @@ def crossover(x, diff, stderr, *, n_draws: int = 2000, rng: RNGLike = 0) -> Cros
     log_x = np.log(x)
     best = _first_crossing(log_x, diff[None, :])[0]
     z = as_generator(rng).standard_normal((n_draws, x.size))
-    draws = _first_crossing(log_x, diff[None, :] + stderr[None, :] * z)
+    redrawn = diff[None, :] + stderr[None, :] * z
+    draws = _first_crossing(log_x, redrawn)
     ok = np.isfinite(draws)
     fraction = float(ok.mean())
     if not np.isfinite(best):
         return Crossover(None, None, None, fraction)
-    low, high = (np.percentile(draws[ok], [16, 84]) if ok.any() else (best, best))
-    return Crossover(float(best), float(low), float(high), fraction)
+    # no crossing in the range: beyond its end if the draw starts positive, before its start if not
+    draws = np.where(ok, draws, np.where(redrawn[:, 0] > 0, np.inf, 0.0))
+    low, high = np.percentile(draws, [16, 84], method="inverted_cdf")  # order statistics: no
+    return Crossover(float(best), float(low), float(high), fraction)  # interpolation with inf
 
 
 @dataclass(frozen=True)
