@@ -152,11 +152,13 @@ SLOWEST_CHAPTERS = ("when_transfer_helps", "negative_transfer", "real_data", "re
 
 
 def _run_order(item) -> int:
+    """Rank of an item's file: the slowest chapters by rank, then other chapters, then tests."""
     path = Path(str(item.fspath))
     if path.suffix != ".md":
         return len(SLOWEST_CHAPTERS) + 1
-    return SLOWEST_CHAPTERS.index(path.stem) if path.stem in SLOWEST_CHAPTERS else len(
-        SLOWEST_CHAPTERS)
+    if path.stem in SLOWEST_CHAPTERS:
+        return SLOWEST_CHAPTERS.index(path.stem)
+    return len(SLOWEST_CHAPTERS)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -31,16 +31,14 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
+sys.path.insert(0, str(ROOT / "tools"))
+import toc  # noqa: E402  (tools/toc.py, the one reader of _toc.yml)
 
 
 def chapters() -> list[str]:
-    """The book's executable chapters: MyST notebooks with at least one code cell."""
-    names = []
-    for path in sorted(BOOK.glob("*.md")):
-        head = path.read_text(encoding="utf-8")
-        if "format_name: myst" in head[:2000] and "```{code-cell}" in head:
-            names.append(path.stem)
-    return names
+    """The book's chapters that hold code, in reading order (``_toc.yml``)."""
+    return [path.stem for path in toc.sources(ROOT)
+            if path.parent == BOOK and "```{code-cell}" in path.read_text(encoding="utf-8")]
 
 
 class PeakMemory:

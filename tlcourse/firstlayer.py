@@ -49,7 +49,7 @@ def first_layer_summary(W, task: Task) -> dict[str, float]:
     """Five numbers that say where the units of ``W`` (K, N) point, for ``task`` (its ``N``).
 
     - ``A_F``: fraction of ``|W|^2`` in the latent span (:func:`alignment`);
-    - ``A_theta``: fraction of ``|W|^2`` along the teacher direction, ``|W u|^2 / |W|^2``;
+    - ``A_theta``: fraction of ``|W|^2`` along the teacher direction, ``|W e_theta|^2 / |W|^2``;
     - ``top singular value share``: ``s_1^2 / sum s_i^2`` of the singular values of ``W``;
     - ``|cos(top right singular vector, e_theta)|``;
     - ``mean squared weight``: ``|W|^2 / (K N)`` (1 for the random start).
@@ -57,13 +57,13 @@ def first_layer_summary(W, task: Task) -> dict[str, float]:
     W = np.asarray(W, dtype=float)
     if W.ndim != 2 or W.shape[1] != task.N:
         raise ValueError(f"W must have shape (K, N) with N = {task.N}, got {W.shape}")
-    u = teacher_direction(task)
+    e = teacher_direction(task)
     s, Vt = np.linalg.svd(W, full_matrices=False)[1:]
     return {
         "A_F": alignment(W, task.F),
-        "A_theta": float(np.sum((W @ u) ** 2) / np.sum(W**2)),
+        "A_theta": float(np.sum((W @ e) ** 2) / np.sum(W**2)),
         "top singular value share": float(s[0] ** 2 / np.sum(s**2)),
-        "|cos(top right singular vector, e_theta)|": float(abs(Vt[0] @ u)),
+        "|cos(top right singular vector, e_theta)|": float(abs(Vt[0] @ e)),
         "mean squared weight": float(np.mean(W**2)),
     }
 

@@ -297,6 +297,7 @@ __all__ = [
     "mean_and_stderr",
     "paired_difference",
     "paired_difference_at",
+    "paired_error_difference",
     "power_law_fit",
     "stderr_of_difference",
     "summarize",
