@@ -50,7 +50,8 @@ __version__ = "0.1.0"
 
 # modules that import PyTorch, pandas or matplotlib load on first use: ``tl.networks``...
 _LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "comparisons",
-         "plotting", "stats", "widgets", "exercises", "explorer", "interactive", "jobs", "costs")
+         "claims", "plotting", "stats", "widgets", "exercises", "explorer", "interactive", "jobs",
+         "costs")
 
 
 def __getattr__(name: str):
