@@ -29,6 +29,8 @@ Quick start::
     tl.overlaps(src, tgt)
 """
 
+import pkgutil
+
 from . import activations, config, data, featuremap, readout
 from .activations import kappas
 from .data import Task, make_source, make_target, overlaps, sample_counts
@@ -48,10 +50,11 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-# modules that import PyTorch, pandas or matplotlib load on first use: ``tl.networks``...
-_LAZY = ("networks", "protocols", "curves", "theory", "realdata", "phenomena", "comparisons",
-         "claims", "plotting", "stats", "widgets", "exercises", "explorer", "interactive", "jobs",
-         "costs")
+# every other public module (those that import PyTorch, pandas or matplotlib among them) loads
+# on first use, ``tl.networks``...: the list is read from the package, so a new module is reachable
+_LAZY = frozenset(
+    info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")
+)
 
 
 def __getattr__(name: str):
@@ -60,3 +63,7 @@ def __getattr__(name: str):
 
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)
