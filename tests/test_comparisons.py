@@ -130,3 +130,40 @@ def test_real_differences_and_gains():
     gains = comparisons.real_gains(df, "RF", ["x"], [10, 40])
     assert list(gains.columns) == ["source", "n", "difference", "se"]
     assert np.allclose(gains.difference, 0.201)
+
+
+def test_bad_tables_are_refused_not_miscounted():
+    errs = {(p, 1.0, s): e for p, e in (("A", 0.3), ("B", 0.2)) for s in range(3)}
+    df = table(errs)
+    assert comparisons.paired_differences(df, "A", "B")["seeds"].tolist() == [3]
+    nan = df.copy()
+    nan.loc[0, "test_error"] = np.nan
+    with pytest.raises(ValueError, match=r"df\['test_error'\] must be finite"):
+        comparisons.paired_differences(nan, "A", "B")
+    nan_size = df.copy()
+    nan_size.loc[0, "alpha"] = np.nan  # groupby would drop the row silently
+    with pytest.raises(ValueError, match=r"df\['alpha'\] must be finite"):
+        comparisons.paired_differences(nan_size, "A", "B")
+    stacked = pd.concat([df.assign(delta=0.0), df.assign(delta=1.0)])
+    with pytest.raises(ValueError, match="one row per seed"):  # was averaged over both deltas
+        comparisons.paired_differences(stacked, "A", "B")
+    assert len(comparisons.paired_differences(stacked, "A", "B", by="delta")) == 2
+    with pytest.raises(ValueError, match="two different protocols"):
+        comparisons.paired_differences(df, "A", "A")
+    with pytest.raises(TypeError, match="df must be a pandas DataFrame"):
+        comparisons.paired_differences(errs, "A", "B")
+    with pytest.raises(ValueError, match=r"df\['train_error'\] must be finite"):
+        comparisons.separability(table(errs, train_error={("A", 1.0, 0): np.nan}).query(
+            "protocol == 'A'"))
+    with pytest.raises(ValueError, match="one protocol"):
+        comparisons.separability(df)
+    summary = pd.DataFrame({"alpha": [1.0, 1.0], "test_error": [0.2, 0.3], "sem": [0.01, 0.01]})
+    with pytest.raises(ValueError, match="one row per size"):
+        comparisons.theory_gaps(summary, [0.5, 2.0], [0.3, 0.2])
+    with pytest.raises(ValueError, match=r"summary\['sem'\] must be finite"):
+        comparisons.theory_gaps(summary.assign(alpha=[1.0, 1.5], sem=[np.nan, 0.1]),
+                                [0.5, 2.0], [0.3, 0.2])
+    with pytest.raises(TypeError, match="mask must be an array of booleans"):
+        comparisons.stretches([1.0, 2.0], [0.5, np.nan])
+    with pytest.raises(ValueError, match="expected must be -1, 0 or \\+1"):
+        comparisons.real_differences(df, [("x", ("A", None), ("B", None), 10, True)])

@@ -209,6 +209,27 @@ def test_bad_inputs_name_the_argument(task, samples):
         TwoLayerNet(40, 30, rng=None)
 
 
+def test_test_error_refuses_what_it_cannot_judge(samples):
+    X, y = samples
+    net = TwoLayerNet(40, 30, rng=0)
+    with pytest.raises(ValueError, match="X must be finite"):
+        networks.test_error(net, np.full_like(X, np.nan), y)  # was an error of 0.54
+    with pytest.raises(ValueError, match=r"y must have shape \(n,\)"):
+        networks.test_error(net, X, y[:, None])
+    with pytest.raises(ValueError, match=r"y must contain only -1 and \+1"):
+        networks.test_error(net, X, (y + 1) / 2)
+    with pytest.raises(ValueError, match="y must be finite"):
+        networks.test_error(net, X, np.where(y > 0, np.nan, y))
+    with pytest.raises(TypeError, match="X must be an array of real numbers"):
+        networks.test_error(net, X.astype(str), y)
+    with pytest.raises(TypeError, match="net must be a TwoLayerNet"):
+        networks.test_error(net.weights(), X, y)
+    X_inf = X.copy()
+    X_inf[3, 5] = np.inf
+    with pytest.raises(ValueError, match="X must be finite"):
+        networks.train(net, X_inf, y, epochs=1)
+
+
 def test_divergence_is_an_error_not_a_nan(samples):
     X, y = samples
     net = TwoLayerNet(40, 30, "linear", rng=0)
@@ -232,29 +253,21 @@ def test_lean_erf_backward_matches_autograd(samples):
 # ---------------------------------------------------------------- the training device
 
 
-def _trained_without_device(task, n, K, rng, **settings):
-    """train_source's recipe by hand, with no device anywhere: the networks the course trained
-    before the device option existed."""
-    g_data, g_init, g_train = np.random.default_rng(rng).spawn(3)
-    X, y = task.sample(n, rng=g_data)
-    net = TwoLayerNet(task.N, K, rng=g_init)
-    hist = networks.train(net, X, y, rng=g_train, **settings)
-    return net, hist
-
-
-@pytest.mark.parametrize("device", ["cpu", "auto"])
-def test_cpu_training_is_bit_identical_to_training_without_a_device(device):
-    if device == "auto" and torch.cuda.is_available():
-        pytest.skip("'auto' is the GPU here")
+@pytest.mark.skipif(torch.cuda.is_available(), reason="'auto' is the GPU here")
+def test_cpu_and_auto_train_the_same_network_bit_for_bit():
+    """On a machine without a GPU, device="cpu" and "auto" are one training: same weights, same
+    losses, with the full batch and with mini-batches and early stopping (their shuffles)."""
     src_task = tl.make_source(10, 20, rng=0)
     batching = dict(epochs=20, batch_size=32, val_fraction=0.2, patience=2, eval_every=2)
     for settings in (dict(epochs=40), batching):
-        net = networks.train_source(src_task, 100, 8, rng=1, device=device, **settings)
-        ref, hist = _trained_without_device(src_task, 100, 8, 1, **settings)
-        assert net.W.device.type == "cpu" and net.W.dtype == torch.float32
-        torch.testing.assert_close(net.W, ref.W, rtol=0, atol=0)
-        torch.testing.assert_close(net.v, ref.v, rtol=0, atol=0)
-        assert net.history.loss == hist.loss
+        cpu, auto = (networks.train_source(src_task, 100, 8, rng=1, device=d, **settings)
+                     for d in ("cpu", "auto"))
+        for net in (cpu, auto):
+            assert net.W.device.type == "cpu" and net.W.dtype == torch.float32
+        torch.testing.assert_close(cpu.W, auto.W, rtol=0, atol=0)
+        torch.testing.assert_close(cpu.v, auto.v, rtol=0, atol=0)
+        assert cpu.history.loss == auto.history.loss
+        assert not np.array_equal(cpu.weights()[0], cpu.initial_weights[0]), "it trained"
 
 
 def test_device_names_resolve_and_bad_ones_are_clear_errors(samples):

@@ -1,4 +1,5 @@
-"""Tests of stats.paired_difference_at: paired by seed, a floor from the test sets, a t quantile."""
+"""Tests of stats.paired_difference_at: paired by seed, a floor from the test sets, a t quantile;
+one sign convention (a - b) for every paired difference of the package."""
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ def test_pairing_removes_the_shared_seed_effect():
     # seed effects of +-0.05 shared by both protocols; B is worse by 0.01 +- 0.001 on every seed
     base = np.array([0.20, 0.30, 0.25, 0.15])
     diff = np.array([0.010, 0.011, 0.009, 0.010])
-    d = stats.paired_difference_at(_table(base, base + diff, stderr=1e-5), "A", "B", 0.5)
+    d = stats.paired_difference_at(_table(base, base + diff, stderr=1e-5), "B", "A", 0.5)
     assert d["mean"] == pytest.approx(diff.mean())
     assert d["se"] == pytest.approx(diff.std(ddof=1) / 2)  # the seed effects cancel
     assert d["seeds"] == 4 and d["t"] == pytest.approx(scipy_stats.t.ppf(0.95, 3))
@@ -51,3 +52,31 @@ def test_bad_inputs():
         stats.paired_difference_at(df, "A", "B", 0.5, level=1.5)
     with pytest.raises(ValueError, match="column"):
         stats.paired_difference_at(df.drop(columns="stderr"), "A", "B", 0.5)
+
+
+def test_one_sign_convention_everywhere():
+    """error(a) - error(b) from stats, comparisons and realdata alike: B is worse by 0.01."""
+    from tlcourse import comparisons
+    from tlcourse.realdata import curves as real_curves
+
+    df = _table([0.20, 0.30, 0.25], [0.21, 0.31, 0.26]).assign(n=10, source=None)
+    want = pytest.approx(0.01)
+    assert stats.paired_difference_at(df, "B", "A", 0.5)["mean"] == want
+    assert comparisons.paired_differences(df, "B", "A")["difference"].iloc[0] == want
+    assert real_curves.compare(df, ("B", None), ("A", None), 10)[0] == want
+    f_a, f_b, y = np.array([-1.0, 1.0]), np.array([1.0, 1.0]), np.array([1.0, 1.0])
+    assert stats.paired_error_difference(f_a, f_b, y)[0] == 0.5  # a errs once, b never
+
+
+def test_a_nan_or_a_second_setting_is_refused_not_miscounted():
+    df = _table([0.2, 0.3, 0.25], [0.25, 0.31, 0.3])
+    nan = df.copy()
+    nan.loc[0, "test_error"] = np.nan
+    with pytest.raises(ValueError, match=r"df\['test_error'\] must be finite"):
+        stats.paired_difference_at(nan, "A", "B", 0.5)
+    # two delta levels stacked: six rows per protocol, three seeds
+    stacked = pd.concat([df.assign(delta=0.0), df.assign(delta=1.0)], ignore_index=True)
+    with pytest.raises(ValueError, match="one row per seed"):
+        stats.paired_difference_at(stacked, "A", "B", 0.5)
+    one = stats.paired_difference_at(stacked[stacked.delta == 0.0], "A", "B", 0.5)
+    assert one["seeds"] == 3

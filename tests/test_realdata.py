@@ -315,6 +315,10 @@ def test_label_correlation():
     assert rd.label_correlation(range(5), [0, 2, 4, 6, 8], range(10)) == pytest.approx(0.2)
     with pytest.raises(ValueError, match="some but not all"):
         rd.label_correlation(range(10), [0], range(10))
+    with pytest.raises(ValueError, match=r"positive_b has classes \[11\] absent"):
+        rd.label_correlation(range(5), [11], range(10))
+    with pytest.raises(TypeError, match="positive_a must hold integer class labels"):
+        rd.label_correlation([0.5, 2.5], range(5), range(10))  # was read as {0, 2}
 
 
 def test_image_data_and_standardiser_errors():
@@ -332,6 +336,13 @@ def test_image_data_and_standardiser_errors():
         rd.Standardiser.fit(np.ones((3, 4)))
     with pytest.raises(ValueError, match="n >= 2"):
         rd.Standardiser.fit(np.ones((1, 4)))
+    with pytest.raises(ValueError, match="images must be finite"):
+        rd.Standardiser.fit(np.array([[0.0, 1.0], [np.nan, 2.0], [1.0, 0.0]]))
+    scaler = rd.Standardiser.fit(np.arange(12.0).reshape(3, 4))
+    with pytest.raises(ValueError, match="N = 4 pixels"):
+        scaler(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="images must be finite"):
+        scaler(np.full((2, 4), np.nan))
 
 
 def test_digits():
@@ -395,6 +406,19 @@ def test_real_learning_curves_errors():
         rd.real_learning_curves(data, range(5), range(6), ns=[], seeds=[0], **SMALL)
     with pytest.raises(TypeError, match="data must be an ImageData"):
         rd.real_learning_curves(data.images, range(5), range(6), ns=[5], seeds=[0], **SMALL)
+    # refused before any network trains
+    with pytest.raises(ValueError, match="seeds must be distinct"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[5], seeds=[0, 0], **SMALL)
+    with pytest.raises(ValueError, match=r"sources\['far'\] has classes \[12\]"):
+        rd.real_learning_curves(data, range(5), {"far": [12]}, ns=[5], seeds=[0], **SMALL)
+    with pytest.raises(ValueError, match="target_positive must hold some but not all"):
+        rd.real_learning_curves(data, range(10), range(6), ns=[5], seeds=[0], **SMALL)
+    with pytest.raises(ValueError, match="test_fraction must lie in"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[5], seeds=[0], test_fraction=2.0,
+                                **SMALL)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        rd.real_learning_curves(data, range(5), range(6), ns=[5], seeds=[0], activation="sign",
+                                **SMALL)
 
 
 def test_compare():
@@ -418,3 +442,16 @@ def test_compare():
         rd.compare(df, ("FT", "s"), ("2L", None), 10)
     with pytest.raises(ValueError, match="at least two seeds"):
         rd.compare(df[df["seed"] == 0], ("TL", "s"), ("2L", None), 10)
+    nan = df.copy()
+    nan.loc[0, "test_error"] = np.nan
+    with pytest.raises(ValueError, match=r"df\['test_error'\] must be finite"):
+        rd.compare(nan, ("TL", "s"), ("2L", None), 10)
+    twice = pd.concat([df, df[df["protocol"] == "2L"]])  # 2L's rows stored twice
+    with pytest.raises(ValueError, match="one row per seed"):
+        rd.compare(twice, ("TL", "s"), ("2L", None), 10)
+    with pytest.raises(TypeError, match=r"a must be a \(protocol, source\) pair"):
+        rd.compare(df, "TL", ("2L", None), 10)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        rd.compare(df, ("TL", "s"), ("2L", None), 10.5)
+    with pytest.raises(TypeError, match="df must be a pandas DataFrame"):
+        rd.curves_of(rows, "s")

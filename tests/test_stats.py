@@ -146,5 +146,80 @@ def test_paired_error_difference_is_calibrated():
 
 
 def test_paired_error_difference_checks_shapes():
-    with pytest.raises(ValueError, match="1-d"):
+    with pytest.raises(ValueError, match="f_b must have length 3, got 4"):
         stats.paired_error_difference(np.ones(3), np.ones(4), np.ones(3))
+
+
+Y = np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+F = np.array([0.5, -0.2, -1.0, 0.3, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("f", "y", "error", "match"),
+    [
+        (np.full(5, np.nan), Y, ValueError, "f must be finite"),  # was an error of 0.4
+        (np.where(F > 0, np.nan, F), Y, ValueError, "f must be finite"),
+        (F, (Y + 1) / 2, ValueError, r"y must contain only -1 and \+1 labels"),  # 0/1 labels
+        (F, Y[:, None], ValueError, "y must be a 1-d array"),  # was an n x n broadcast
+        (F, Y[:4], ValueError, "y must have length 5"),
+        (F, np.where(Y > 0, np.nan, Y), ValueError, "y must be finite"),
+        (F, Y.astype(bool), TypeError, "y must be an array of real numbers"),
+        (F.astype(str), Y, TypeError, "f must be an array of real numbers"),
+        (np.array([]), np.array([]), ValueError, "f must have at least 1 entries"),
+    ],
+)
+def test_error_and_stderr_refuses_what_it_cannot_judge(f, y, error, match):
+    with pytest.raises(error, match=match):
+        stats.error_and_stderr(f, y)
+    arg = match.split(" ")[0]  # the same fault, named the same way, in the paired difference
+    with pytest.raises(error, match=("f_a" if arg == "f" else arg) + " must"):
+        stats.paired_error_difference(f, f, y)
+
+
+def test_mean_and_stderr_refuses_nan_and_missing_groups():
+    with pytest.raises(ValueError, match="values must be finite"):
+        stats.mean_and_stderr([1.0, 2.0, np.nan])  # was se 0.408 over sqrt(3)
+    with pytest.raises(ValueError, match="missing labels"):
+        stats.mean_and_stderr([1.0, 2.0, 3.0, 4.0], by=[1.0, 1.0, np.nan, np.nan])
+    assert stats.mean_and_stderr([1.0, 3.0]) == (2.0, 1.0)
+
+
+def test_stderr_of_difference_refuses_negative_and_nan():
+    assert stats.stderr_of_difference(3.0, 4.0) == pytest.approx(5.0)
+    with pytest.raises(ValueError, match=r"stderrs\[1\] must be >= 0"):
+        stats.stderr_of_difference(0.1, -0.1)
+    with pytest.raises(ValueError, match=r"stderrs\[0\] must be finite"):
+        stats.stderr_of_difference(np.nan)
+    with pytest.raises(ValueError, match="one shape"):
+        stats.stderr_of_difference(np.ones(2), np.ones(3))
+
+
+def _curves(errors: dict, stderr=0.01, alpha=0.5):
+    return pd.DataFrame([{"protocol": p, "alpha": alpha, "seed": s, "test_error": e,
+                          "stderr": stderr} for p, es in errors.items() for s, e in enumerate(es)])
+
+
+def test_summarize_refuses_nan_rows_and_stacked_settings():
+    df = _curves({"TL": [0.2, 0.3, 0.25]})
+    assert stats.summarize(df)["seeds"].tolist() == [3]
+    nan = df.copy()
+    nan.loc[1, "test_error"] = np.nan  # was averaged over two values but counted as 3 seeds
+    with pytest.raises(ValueError, match=r"df\['test_error'\] must be finite"):
+        stats.summarize(nan)
+    with pytest.raises(ValueError, match="one row per seed"):
+        stats.summarize(pd.concat([df.assign(delta=0.0), df.assign(delta=1.0)]))
+    with pytest.raises(TypeError, match="df must be a pandas DataFrame"):
+        stats.summarize(df.to_dict())
+
+
+def test_paired_difference_refuses_duplicate_seeds_and_nan():
+    a = pd.Series([0.3, 0.3, 0.2], index=[0, 0, 1])
+    b = pd.Series([0.2, 0.2], index=[0, 1])
+    with pytest.raises(ValueError, match="errors_a has seed 0 more than once"):
+        stats.paired_difference(a, b, a * 0 + 0.01, b * 0 + 0.01)
+    a = pd.Series([0.3, np.nan, 0.2], index=[0, 1, 2])
+    b = pd.Series([0.2, 0.2, 0.1], index=[0, 1, 2])
+    with pytest.raises(ValueError, match="errors_a must be finite"):
+        stats.paired_difference(a, b, b * 0 + 0.01, b * 0 + 0.01)
+    with pytest.raises(TypeError, match="pandas Series"):
+        stats.paired_difference(a.to_numpy(), b, b, b)

@@ -64,21 +64,44 @@ def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
 
 
 def check_array(x, name: str, *, ndim: int, shape: tuple | None = None) -> np.ndarray:
-    """``x`` as a finite float64 array with ``ndim`` dimensions and, if given, that ``shape``."""
-    x = np.asarray(x, dtype=np.float64)
+    """``x`` as a finite float64 array with ``ndim`` dimensions and, if given, that ``shape``.
+
+    Numbers only: booleans, strings and complex numbers are refused (``TypeError``), never cast.
+    """
+    x = _as_numbers(x, name)
     if x.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-d array, got shape {x.shape}")
     if shape is not None and x.shape != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError(f"{name} must be finite")
+    _check_finite(x, name)
     return x
 
 
+def check_vector(x, name: str, *, n: int | None = None, min_size: int = 1) -> np.ndarray:
+    """``x`` as a finite 1-d float64 array of length ``n`` (if given) and at least ``min_size``."""
+    x = check_array(x, name, ndim=1)
+    if n is not None and x.size != n:
+        raise ValueError(f"{name} must have length {n}, got {x.size}")
+    if x.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} entries, got {x.size}")
+    return x
+
+
+def check_labels(y, name: str = "y", *, n: int | None = None) -> np.ndarray:
+    """``y`` as a 1-d float64 array of labels in {-1, +1}, of length ``n`` if given.
+
+    Other label sets (0/1, NaN, a column ``(n, 1)``) are refused: they would count as mistakes.
+    """
+    y = check_vector(y, name, n=n)
+    if not np.isin(y, (-1.0, 1.0)).all():
+        bad = np.unique(y[~np.isin(y, (-1.0, 1.0))])[:5]
+        raise ValueError(f"{name} must contain only -1 and +1 labels, got also {bad.tolist()}")
+    return y
+
+
 def check_samples(X, y, N: int) -> tuple[np.ndarray, np.ndarray]:
-    """Check samples ``X`` (n, N), ``n >= 1``, and labels ``y`` (n,) in {-1, +1}; return arrays."""
-    X = np.asarray(X)
-    y = np.asarray(y)
+    """Check samples ``X`` (n, N), finite, ``n >= 1``, and labels ``y`` (n,) in {-1, +1}."""
+    X = _as_numbers(X, "X", keep_float=True)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be a non-empty (n, N) array of samples, got shape {X.shape}")
     if X.shape[1] != N:
@@ -86,11 +109,69 @@ def check_samples(X, y, N: int) -> tuple[np.ndarray, np.ndarray]:
             f"X has input dimension {X.shape[1]} but the network expects N = {N}: "
             "the task and the network must share the input dimension"
         )
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape (n,) = ({X.shape[0]},), got {y.shape}")
-    if not np.isin(y, (-1.0, 1.0)).all():
-        raise ValueError("y must contain only -1 and +1 labels")
-    return X, y
+    _check_finite(X, "X")
+    if np.shape(y) != (X.shape[0],):
+        raise ValueError(f"y must have shape (n,) = ({X.shape[0]},), got {np.shape(y)}")
+    return X, check_labels(y)
+
+
+def check_table(df, columns, name: str = "df", *, finite=()):
+    """``df`` as a pandas DataFrame with ``columns``; those in ``finite`` hold finite numbers.
+
+    A missing value in a column that is averaged or grouped would silently drop or miscount rows:
+    it is refused, with the rows it is in.
+    """
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame (a learning-curve table), got "
+                        f"{type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} must have the columns {missing} (a learning_curves table)")
+    for col in finite:
+        values = df[col]
+        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+            raise TypeError(f"{name}[{col!r}] must hold numbers, got {values.dtype}")
+        bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            raise ValueError(f"{name}[{col!r}] must be finite: NaN or inf in {int(bad.sum())} "
+                             f"row(s), index {df.index[bad][:5].tolist()}")
+    return df
+
+
+def check_one_row_per(df, keys: list[str], name: str = "df") -> None:
+    """Refuse a table with several rows for one combination of ``keys`` (stacked settings)."""
+    twice = df.duplicated(keys, keep=False)
+    if twice.any():
+        first = df.loc[twice, keys].iloc[0].to_dict()
+        raise ValueError(
+            f"{name} has {int(twice.sum())} rows that share their {', '.join(keys)} with another "
+            f"(e.g. {first}): one row per seed is expected; a table of several settings "
+            "(deltas, sources...) must be split, or grouped by its own columns, first"
+        )
+
+
+def _as_numbers(x, name: str, *, keep_float: bool = False) -> np.ndarray:
+    """``x`` as a float64 array (``keep_float``: a float array as it is, without a copy);
+    booleans, strings, complex numbers and other objects are refused."""
+    arr = np.asarray(x)
+    if keep_float and arr.dtype.kind == "f":
+        return arr
+    if arr.dtype.kind not in "iufO":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers, got {arr.dtype} "
+                        f"entries such as {arr.flat[0]!r}") from None
+
+
+def _check_finite(x: np.ndarray, name: str) -> None:
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(f"{name} must be finite: NaN or inf in {int(bad.sum())} of {x.size} "
+                         "entries")
 
 
 def check_choice(value, name: str, choices) -> str:

@@ -15,8 +15,11 @@
 
 Conventions: a learning-curve table is one of :func:`tlcourse.curves.learning_curves` (columns
 ``protocol``, the size ``x`` (``alpha`` or ``n``), ``seed``, ``test_error``, ``stderr``, and
-``train_error``), possibly several stacked with extra columns (e.g. ``delta``). Differences are
-``a - b`` in test error (a fraction; multiply by 100 for percentage points).
+``train_error``), possibly several stacked with extra columns (e.g. ``delta``): name those in
+``by``, since a curve has one row per size and seed. Differences are ``a - b`` in test error (a
+fraction; multiply by 100 for percentage points), the sign convention of :mod:`tlcourse.stats`;
+every one is computed there (:func:`tlcourse.stats.paired_rows`). Missing values in the columns
+used are refused, not dropped.
 """
 
 from __future__ import annotations
@@ -27,59 +30,62 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from ._checks import RNGLike, check_array, check_fraction, check_positive
+from ._checks import (
+    RNGLike,
+    check_array,
+    check_fraction,
+    check_one_row_per,
+    check_positive,
+    check_table,
+)
 
-_NEEDED = ("protocol", "seed", "test_error", "stderr")
 
-
-def _check_table(df, x: str, by: Sequence[str]) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame (a learning-curve table), got "
-                        f"{type(df).__name__}")
-    missing = [c for c in (*_NEEDED, x, *by) if c not in df.columns]
-    if missing:
-        raise ValueError(f"df must have the columns {missing} (a learning_curves table)")
+def _check_table(df, x: str, by: Sequence[str], *, finite=()) -> pd.DataFrame:
+    """A learning-curve table with the columns ``x`` and ``by``, no missing size or group."""
+    df = check_table(df, (*stats.TABLE_COLUMNS, x, *by),
+                     finite=(x, "seed", "test_error", "stderr", *finite))
+    for col in by:
+        if df[col].isna().any():
+            raise ValueError(f"df[{col!r}] must not hold missing values (a group of by)")
     return df
-
-
-def _paired(rows_a: pd.DataFrame, rows_b: pd.DataFrame) -> tuple[float, float, int]:
-    """Mean of ``a - b`` over the seeds both have, its standard error, and the number of seeds
-    (:func:`tlcourse.stats.paired_difference`; ``(nan, nan, S)`` with fewer than two seeds)."""
-    a = rows_a.groupby("seed")[["test_error", "stderr"]].mean()
-    b = rows_b.groupby("seed")[["test_error", "stderr"]].mean()
-    seeds = a.index.intersection(b.index)
-    if len(seeds) < 2:
-        return np.nan, np.nan, len(seeds)
-    a, b = a.loc[seeds], b.loc[seeds]
-    d, se = stats.paired_difference(a["test_error"], b["test_error"], a["stderr"], b["stderr"])
-    return d, se, len(seeds)
 
 
 def paired_differences(df, a: str, b: str, *, x: str = "alpha", by: Sequence[str] = ()
                        ) -> pd.DataFrame:
     """``test_error(a) - test_error(b)`` at each size ``x`` (and group ``by``), paired by seed.
 
-    ``a``, ``b``: protocol names in ``df["protocol"]``. For one seed, both protocols of
+    ``a``, ``b``: two protocol names of ``df["protocol"]``. For one seed, both protocols of
     :func:`tlcourse.curves.learning_curves` see the same target training and test samples, so the
     difference is taken seed by seed and averaged over the seeds both protocols ran, by
-    :func:`tlcourse.stats.paired_difference` (the standard error is the larger of the spread
-    across seeds and the held-out bound). Sizes where fewer than two seeds ran both are left out.
+    :func:`tlcourse.stats.paired_rows` (the standard error is the larger of the spread across
+    seeds and the held-out bound). Sizes where fewer than two seeds ran both are left out. A
+    table of several settings (e.g. deltas) must name their columns in ``by``: several rows for
+    one protocol, size and seed are refused.
 
     Returns a DataFrame with columns ``*by, x, difference, se, seeds``, sorted by group and size.
     """
     by = [by] if isinstance(by, str) else list(by)
     df = _check_table(df, x, by)
+    protocols = set(df["protocol"])
     for p, name in ((a, "a"), (b, "b")):
-        if p not in set(df["protocol"]):
+        if p not in protocols:
             raise ValueError(f"{name} must be a protocol of df, one of "
-                             f"{sorted(map(str, set(df['protocol'])))}, got {p!r}")
+                             f"{sorted(map(str, protocols))}, got {p!r}")
+    if a == b:
+        raise ValueError(f"a and b must be two different protocols, got {a!r} twice")
     rows = []
     for key, part in df.groupby([*by, x], observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        d, se, S = _paired(part[part["protocol"] == a], part[part["protocol"] == b])
-        if S >= 2:
-            rows.append({**dict(zip([*by, x], key, strict=True)), "difference": d, "se": se,
-                         "seeds": S})
+        rows_a, rows_b = part[part["protocol"] == a], part[part["protocol"] == b]
+        if len(set(rows_a["seed"]) & set(rows_b["seed"])) < 2:
+            continue
+        try:
+            d, se, S = stats.paired_rows(rows_a, rows_b)
+        except ValueError as exc:
+            where = ", ".join(f"{k} = {v}" for k, v in zip([*by, x], key, strict=True))
+            raise ValueError(f"{a} and {b} at {where}: {exc}") from None
+        rows.append({**dict(zip([*by, x], key, strict=True)), "difference": d, "se": se,
+                     "seeds": S})
     return pd.DataFrame(rows, columns=[*by, x, "difference", "se", "seeds"])
 
 
@@ -140,6 +146,11 @@ def theory_gaps(summary: pd.DataFrame, alpha_line, theory_line, *, x: str = "alp
     theory_line = check_array(theory_line, "theory_line", ndim=1, shape=alpha_line.shape)
     if (alpha_line <= 0).any() or (np.diff(alpha_line) <= 0).any():
         raise ValueError("alpha_line must be positive and strictly increasing")
+    summary = check_table(summary, (x, "test_error", "sem"), "summary",
+                          finite=(x, "test_error", "sem"))
+    if summary.empty or summary[x].duplicated().any():
+        raise ValueError(f"summary must hold one row per size {x} (one protocol's rows of "
+                         "stats.summarize), at least one")
     sim = summary.sort_values(x)
     xs = sim[x].to_numpy(float)
     if xs.min() < alpha_line[0] or xs.max() > alpha_line[-1]:
@@ -161,7 +172,11 @@ def separability(df: pd.DataFrame, *, x: str = "alpha") -> tuple[pd.Series, floa
     the largest size up to which every seed is fitted without error (NaN if none), ``high`` the
     smallest size from which no seed is (NaN if none): the threshold lies in ``(low, high]``.
     """
-    df = _check_table(df, x, ["train_error"])
+    df = _check_table(df, x, ["train_error"], finite=("train_error",))
+    if df.empty or df["protocol"].nunique() != 1:
+        raise ValueError(f"df must hold the rows of one protocol, got "
+                         f"{sorted(map(str, set(df['protocol'])))}")
+    check_one_row_per(df, [x, "seed"])
     fraction = (df["train_error"] == 0).groupby(df[x]).mean().sort_index()
     all_fit = fraction.to_numpy() == 1.0
     k = int(np.argmin(all_fit)) if not all_fit.all() else len(all_fit)
@@ -191,7 +206,9 @@ def flat_and_steep(alphas, errors, slope: float) -> tuple[np.ndarray, np.ndarray
 def stretches(alphas, mask) -> list[tuple[float, float]]:
     """The contiguous runs of ``True`` in ``mask`` (m,) as ``(first alpha, last alpha)`` pairs."""
     alphas = check_array(alphas, "alphas", ndim=1)
-    mask = np.asarray(mask, dtype=bool)
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise TypeError(f"mask must be an array of booleans, got dtype {mask.dtype}")
     if mask.shape != alphas.shape:
         raise ValueError(f"mask must have the shape of alphas {alphas.shape}, got {mask.shape}")
     edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
@@ -218,7 +235,7 @@ def real_differences(df: pd.DataFrame, comparisons) -> pd.DataFrame:
             raise ValueError(f"each comparison must be (label, a, b, n[, expected]), got {item!r}")
         label, a, b, n = item[:4]
         expected = item[4] if len(item) == 5 else 0
-        if expected not in (-1, 0, 1):
+        if isinstance(expected, bool) or expected not in (-1, 0, 1):
             raise ValueError(f"expected must be -1, 0 or +1, got {expected!r} in {label!r}")
         d, se = compare(df, a, b, n)
         z = d / se

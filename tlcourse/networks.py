@@ -42,6 +42,7 @@ from . import activations
 from ._checks import (
     RNGLike,
     as_generator,
+    check_array,
     check_choice,
     check_int,
     check_samples,
@@ -145,14 +146,10 @@ class TwoLayerNet(torch.nn.Module):
         device: torch.device | str | None = None,
     ) -> TwoLayerNet:
         """A network with first layer ``W`` (K, N) and readout ``v`` (K,) (copied)."""
-        W = np.asarray(W, dtype=np.float64)
-        v = np.asarray(v, dtype=np.float64)
-        if W.ndim != 2 or W.size == 0:
+        W = check_array(W, "W", ndim=2)
+        if W.size == 0:
             raise ValueError(f"W must be a non-empty (K, N) matrix, got shape {W.shape}")
-        if v.shape != (W.shape[0],):
-            raise ValueError(f"v must have shape (K,) = ({W.shape[0]},), got {v.shape}")
-        if not (np.isfinite(W).all() and np.isfinite(v).all()):
-            raise ValueError("W and v must be finite")
+        v = check_array(v, "v", ndim=1, shape=(W.shape[0],))
         net = cls(W.shape[1], W.shape[0], activation, rng=0, dtype=dtype, device=device)
         with torch.no_grad():
             net.W.copy_(torch.from_numpy(W))
@@ -239,8 +236,10 @@ class _ErfNet(torch.autograd.Function):
 def test_error(net: TwoLayerNet, X, y) -> tuple[float, float]:
     """Test error of ``net`` on samples ``(X, y)`` and its standard error ``sqrt(e (1-e) / n)``.
 
-    Computed in float64 from the network's weights. ``X`` (n, N), ``y`` (n,) in {-1, +1}.
+    Computed in float64 from the network's weights. ``X`` (n, N) finite, ``y`` (n,) in {-1, +1}.
     """
+    if not isinstance(net, TwoLayerNet):
+        raise TypeError(f"net must be a TwoLayerNet, got {type(net).__name__}")
     X, y = check_samples(X, y, net.N)
     W, v = net.weights()
     return error_and_stderr(outputs(W, v, X, net.activation), y)

@@ -13,12 +13,24 @@ Every number the book prints with a ``±`` comes from here:
 - :func:`mean_and_stderr`: the mean of any per-seed quantity and its standard error, overall or
   per group (per ``alpha``, say);
 - :func:`paired_difference`: the mean over seeds of a difference of two curves measured on the same
-  seeds, with its standard error; :func:`paired_difference_at` reads it from a learning-curve
-  table at one size, with the one-sided Student-t quantile that tests it;
+  seeds, with its standard error; :func:`paired_rows` takes it from two sets of rows of a
+  learning-curve table, :func:`paired_difference_at` at one size of a table, with the one-sided
+  Student-t quantile that tests it;
 - :func:`crossover`: where a difference of two learning curves changes sign, with a bootstrap
   interval (a :class:`Crossover`);
 - :func:`power_law_fit`: how fast a measured quantity falls with a size, ``y ~ a x^(-b)``, with the
   standard error of the exponent (a :class:`PowerLaw`).
+
+**One sign convention** for every paired difference of the package: the first argument minus the
+second, ``error(a) - error(b)`` (:func:`paired_error_difference`, :func:`paired_difference`,
+:func:`paired_difference_at`, :func:`paired_rows`, and through them
+:func:`tlcourse.comparisons.paired_differences` and :func:`tlcourse.realdata.curves.compare`): a
+positive difference says that ``a`` has the larger error, i.e. that ``b`` is better.
+
+Bad input is refused with an error naming the argument, never turned into a number: outputs and
+values must be finite, labels in {-1, +1}, shapes must match, and a table may hold only one row
+per seed of a curve at a size (several settings stacked in one table are compared one at a time,
+or grouped by their own columns). Nothing is dropped silently: seeds are those both sides ran.
 
 NumPy, pandas and SciPy only (no PyTorch), so that plotting and analysis stay light.
 """
@@ -31,24 +43,52 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import RNGLike, as_generator, check_array, check_int
+from ._checks import (
+    RNGLike,
+    as_generator,
+    check_array,
+    check_int,
+    check_labels,
+    check_one_row_per,
+    check_table,
+    check_vector,
+)
+
+TABLE_COLUMNS = ("protocol", "seed", "test_error", "stderr")
 
 
 def error_and_stderr(f, y) -> tuple[float, float]:
     """Fraction of wrong signs of outputs ``f`` (n,) against labels ``y`` and its standard error.
 
-    A zero output counts as a ``+1`` prediction. The standard error is ``sqrt(e (1 - e) / n)``.
+    ``f`` finite, ``y`` (n,) in {-1, +1}, ``n >= 1``. A zero output counts as a ``+1``
+    prediction. The standard error is ``sqrt(e (1 - e) / n)``.
     """
-    wrong = np.where(np.asarray(f) >= 0, 1.0, -1.0) != np.asarray(y)
+    f = check_vector(f, "f")
+    y = check_labels(y, "y", n=f.size)
+    wrong = np.where(f >= 0, 1.0, -1.0) != y
     e = float(wrong.mean())
     return e, math.sqrt(e * (1 - e) / wrong.size)
 
 
 def stderr_of_difference(*stderrs) -> np.ndarray:
-    """Standard error of a difference (or sum) of independent estimates: ``sqrt(sum se_i^2)``."""
+    """Standard error of a difference (or sum) of independent estimates: ``sqrt(sum se_i^2)``.
+
+    Each standard error a finite number >= 0 or an array of them (arrays broadcast together).
+    """
     if not stderrs:
         raise ValueError("give at least one standard error")
-    return np.sqrt(sum(np.asarray(s, dtype=np.float64) ** 2 for s in stderrs))
+    arrays = []
+    for i, s in enumerate(stderrs):
+        s = check_array(s, f"stderrs[{i}]", ndim=np.ndim(s))
+        if (s < 0).any():
+            raise ValueError(f"stderrs[{i}] must be >= 0, got a minimum of {s.min()}")
+        arrays.append(s)
+    try:
+        np.broadcast_shapes(*(s.shape for s in arrays))
+    except ValueError:
+        raise ValueError(f"the standard errors must have one shape (or broadcast), got "
+                         f"{[s.shape for s in arrays]}") from None
+    return np.sqrt(sum(s**2 for s in arrays))
 
 
 def paired_error_difference(f_a, f_b, y) -> tuple[float, float]:
@@ -58,12 +98,12 @@ def paired_error_difference(f_a, f_b, y) -> tuple[float, float]:
     ``wrong_a - wrong_b`` (each in {-1, 0, 1}); its standard error ``sd / sqrt(n)`` counts only the
     samples on which the two predictors disagree, and is smaller than the
     :func:`stderr_of_difference` of the two errors when they make the same mistakes. A zero output
-    counts as a ``+1`` prediction, as in :func:`error_and_stderr`.
+    counts as a ``+1`` prediction, as in :func:`error_and_stderr`. ``f_a``, ``f_b`` finite,
+    ``y`` in {-1, +1}, one length ``n >= 2``.
     """
-    f_a, f_b, y = (np.asarray(a, dtype=np.float64) for a in (f_a, f_b, y))
-    if not (f_a.ndim == f_b.ndim == y.ndim == 1 and f_a.size == f_b.size == y.size >= 2):
-        raise ValueError(f"f_a, f_b and y must be 1-d of one length n >= 2, got shapes "
-                         f"{f_a.shape}, {f_b.shape}, {y.shape}")
+    f_a = check_vector(f_a, "f_a", min_size=2)
+    f_b = check_vector(f_b, "f_b", n=f_a.size)
+    y = check_labels(y, "y", n=f_a.size)
     d = ((np.where(f_a >= 0, 1.0, -1.0) != y).astype(np.float64)
          - (np.where(f_b >= 0, 1.0, -1.0) != y))
     return float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
@@ -73,15 +113,14 @@ def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
     """Mean test error and its standard error per protocol and size.
 
     ``df`` is a learning-curve table (:func:`tlcourse.curves.learning_curves`): columns
-    ``protocol``, ``x``, ``seed``, ``test_error`` and ``stderr``. The standard error of the mean
-    over ``S`` seeds is the spread across seeds, ``std / sqrt(S)``, but never less than the
-    test-set part of it, ``sqrt(mean(stderr^2) / S)``: with two or three seeds the spread alone
-    can come out small by chance. With one seed it is that seed's test-set standard error.
-    Columns: ``protocol, x, test_error, sem, seeds``.
+    ``protocol``, ``x``, ``seed``, ``test_error`` and ``stderr`` (finite), one row per protocol,
+    size and seed. The standard error of the mean over ``S`` seeds is the spread across seeds,
+    ``std / sqrt(S)``, but never less than the test-set part of it, ``sqrt(mean(stderr^2) / S)``:
+    with two or three seeds the spread alone can come out small by chance. With one seed it is
+    that seed's test-set standard error. Columns: ``protocol, x, test_error, sem, seeds``.
     """
-    for col in ("protocol", x, "seed", "test_error", "stderr"):
-        if col not in df.columns:
-            raise ValueError(f"df must have a column {col!r} (a learning_curves table)")
+    df = check_table(df, (*TABLE_COLUMNS, x), finite=(x, "seed", "test_error", "stderr"))
+    check_one_row_per(df, ["protocol", x, "seed"])
     grouped = df.groupby(["protocol", x], observed=True)
     out = grouped.agg(
         test_error=("test_error", "mean"),
@@ -97,11 +136,12 @@ def summarize(df: pd.DataFrame, x: str = "alpha") -> pd.DataFrame:
 def mean_and_stderr(values, by=None):
     """Mean of ``values`` and its standard error across them, ``std / sqrt(n)`` (``ddof=1``).
 
-    ``values`` (n,): one number per seed (a paired difference, say). Without ``by``, returns two
-    floats ``(mean, se)``; with ``by`` (n,) group labels (the ``alpha`` of each row, say), two
-    arrays ``(mean, se)`` ordered by sorted group label. Needs at least two values per group.
+    ``values`` (n,), finite: one number per seed (a paired difference, say). Without ``by``,
+    returns two floats ``(mean, se)``; with ``by`` (n,) group labels (the ``alpha`` of each row,
+    say; no missing label), two arrays ``(mean, se)`` ordered by sorted group label. Needs at
+    least two values per group.
     """
-    values = pd.Series(np.asarray(values, dtype=np.float64))
+    values = pd.Series(check_vector(values, "values", min_size=0))
     if by is None:
         if len(values) < 2:
             raise ValueError(f"need at least two values for a standard error, got {len(values)}")
@@ -110,60 +150,108 @@ def mean_and_stderr(values, by=None):
     if by.shape != (len(values),):
         raise ValueError(f"by must have one label per value ({len(values)}), got shape "
                          f"{by.shape}")
+    if pd.isna(by).any():
+        raise ValueError("by must not hold missing labels (NaN, None): each value needs a group")
     g = values.groupby(by)
-    if g.count().min() < 2:
+    if len(values) == 0 or g.count().min() < 2:
         raise ValueError("need at least two values per group for a standard error")
     return g.mean().to_numpy(), (g.std(ddof=1) / np.sqrt(g.count())).to_numpy()
+
+
+def _per_seed(s, name: str) -> pd.Series:
+    """``s`` as a float Series indexed by seed: one entry per seed, finite."""
+    if not isinstance(s, pd.Series):
+        raise TypeError(f"{name} must be a pandas Series indexed by seed, got {type(s).__name__}")
+    if not s.index.is_unique:
+        seed = s.index[s.index.duplicated()][0]
+        raise ValueError(f"{name} has seed {seed} more than once: one value per seed is "
+                         "expected (a table of several settings must be split first)")
+    if s.index.hasnans:
+        raise ValueError(f"{name} has a missing seed (NaN) in its index")
+    return pd.Series(check_vector(s.to_numpy(), name, min_size=0), index=s.index)
 
 
 def paired_difference(errors_a: pd.Series, errors_b: pd.Series, stderr_a: pd.Series,
                       stderr_b: pd.Series) -> tuple[float, float]:
     """Mean over seeds of ``errors_a - errors_b`` and its standard error, paired seed by seed.
 
-    The four series are indexed by seed (seeds missing from either side are dropped). The
-    standard error is the larger of the spread across seeds, ``std / sqrt(S)``, and the bound
-    from the test sets, ``sqrt(mean(se_a^2 + se_b^2) / S)``: a few seeds can underestimate the
-    spread, the test-set size cannot. Needs at least two shared seeds.
+    The four series are indexed by seed, one finite value per seed (the standard errors >= 0,
+    for every seed of the difference); the difference is taken over the
+    seeds both sides have (a seed missing from one side is left out). The standard error is the
+    larger of the spread across seeds, ``std / sqrt(S)``, and the bound from the test sets,
+    ``sqrt(mean(se_a^2 + se_b^2) / S)``: a few seeds can underestimate the spread, the test-set
+    size cannot. Needs at least two shared seeds.
     """
-    d = (errors_a - errors_b).dropna()
-    if len(d) < 2:
-        raise ValueError(f"need at least two seeds shared by both curves, got {len(d)}")
+    mean, se, _ = _paired(errors_a, errors_b, stderr_a, stderr_b)
+    return mean, se
+
+
+def _paired(errors_a, errors_b, stderr_a, stderr_b) -> tuple[float, float, int]:
+    """:func:`paired_difference` and the number of shared seeds."""
+    errors_a, errors_b = _per_seed(errors_a, "errors_a"), _per_seed(errors_b, "errors_b")
+    stderr_a, stderr_b = _per_seed(stderr_a, "stderr_a"), _per_seed(stderr_b, "stderr_b")
+    seeds = errors_a.index.intersection(errors_b.index)
+    if len(seeds) < 2:
+        raise ValueError(f"need at least two seeds shared by both curves, got {len(seeds)}")
+    for se, name in ((stderr_a, "stderr_a"), (stderr_b, "stderr_b")):
+        lacking = seeds.difference(se.index)
+        if len(lacking):
+            raise ValueError(f"{name} has no value for the seeds {lacking.tolist()[:5]}")
+        if (se < 0).any():
+            raise ValueError(f"{name} must be >= 0")
+    d = errors_a[seeds] - errors_b[seeds]
     spread = d.std(ddof=1) / np.sqrt(len(d))
-    test_sets = np.sqrt((stderr_a**2 + stderr_b**2).mean() / len(d))
-    return float(d.mean()), float(max(spread, test_sets))
+    test_sets = np.sqrt((stderr_a[seeds] ** 2 + stderr_b[seeds] ** 2).mean() / len(d))
+    return float(d.mean()), float(max(spread, test_sets)), len(seeds)
+
+
+def paired_rows(rows_a: pd.DataFrame, rows_b: pd.DataFrame) -> tuple[float, float, int]:
+    """:func:`paired_difference` of two sets of rows of a learning-curve table, ``a - b``.
+
+    ``rows_a``, ``rows_b``: the rows of one curve each at one size (columns ``seed``,
+    ``test_error``, ``stderr``, finite), one row per seed. Returns ``(mean, se, seeds)``, ``seeds``
+    the number of seeds both have (at least two).
+    """
+    per = []
+    for rows, name in ((rows_a, "rows_a"), (rows_b, "rows_b")):
+        rows = check_table(rows, ("seed", "test_error", "stderr"), name,
+                           finite=("seed", "test_error", "stderr"))
+        check_one_row_per(rows, ["seed"], name)
+        per.append(rows.set_index("seed"))
+    a, b = per
+    return _paired(a["test_error"], b["test_error"], a["stderr"], b["stderr"])
 
 
 def paired_difference_at(
     df: pd.DataFrame, a: str, b: str, at: float, *, x: str = "alpha", level: float = 0.95
 ) -> dict:
-    """:func:`paired_difference` of ``error(b) - error(a)`` at ``x == at`` in a learning-curve
+    """:func:`paired_difference` of ``error(a) - error(b)`` at ``x == at`` in a learning-curve
     table, with the one-sided Student-t quantile that tests it.
 
-    ``df`` is a :func:`tlcourse.curves.learning_curves` table; protocols ``a`` and ``b`` of the
-    same seed share their training and test samples, so the per-seed difference has less noise
-    than either error. Returns ``{"mean", "se", "seeds", "t"}``: ``mean`` and ``se`` as
-    :func:`paired_difference` gives them, ``t`` the Student-t quantile at ``level`` with
-    ``S - 1`` degrees of freedom (``S`` shared seeds), so that ``mean > t * se`` is a one-sided
-    test at that level of the claim "b has the larger error" (``mean < -t * se``: the smaller).
+    ``df`` is a :func:`tlcourse.curves.learning_curves` table (one row per protocol, size and
+    seed); protocols ``a`` and ``b`` of the same seed share their training and test samples, so
+    the per-seed difference has less noise than either error. Returns ``{"mean", "se", "seeds",
+    "t"}``: ``mean`` and ``se`` as :func:`paired_difference` gives them, ``seeds`` the number
+    ``S`` of seeds both ran, ``t`` the Student-t quantile at ``level`` with ``S - 1`` degrees of
+    freedom, so that ``mean > t * se`` is a one-sided test at that level of the claim "a has the
+    larger error" (``b`` is better; ``mean < -t * se``: ``a`` is better).
     """
     from scipy import stats as _scipy_stats
 
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level!r}")
-    for col in ("protocol", x, "seed", "test_error", "stderr"):
-        if col not in df.columns:
-            raise ValueError(f"df must have a column {col!r} (a learning_curves table)")
+    if isinstance(at, bool) or not isinstance(at, (int, float, np.number)) or not np.isfinite(at):
+        raise ValueError(f"at must be a finite size ({x}), got {at!r}")
+    df = check_table(df, (*TABLE_COLUMNS, x), finite=(x, "seed", "test_error", "stderr"))
     rows = df[np.isclose(df[x].astype(float), at)]
     per = {}
     for name in (a, b):
-        part = rows[rows["protocol"] == name].set_index("seed")
+        part = rows[rows["protocol"] == name]
         if part.empty:
             raise ValueError(f"no rows for protocol {name!r} at {x} = {at}")
         per[name] = part
-    seeds = len(per[a].index.intersection(per[b].index))
     try:
-        mean, se = paired_difference(per[b]["test_error"], per[a]["test_error"],
-                                     per[b]["stderr"], per[a]["stderr"])
+        mean, se, seeds = paired_rows(per[a], per[b])
     except ValueError as exc:
         raise ValueError(f"{a} and {b} at {x} = {at}: {exc}") from None
     return {"mean": mean, "se": se, "seeds": seeds,
@@ -298,6 +386,7 @@ __all__ = [
     "paired_difference",
     "paired_difference_at",
     "paired_error_difference",
+    "paired_rows",
     "power_law_fit",
     "stderr_of_difference",
     "summarize",

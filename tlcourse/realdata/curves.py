@@ -13,12 +13,13 @@ import pandas as pd
 
 from .. import networks, stats
 from .. import protocols as _protocols
-from .._checks import check_int
+from .._checks import check_choice, check_fraction, check_int, check_table
 from ..data import sample_counts
+from ..featuremap import NET_ACTIVATIONS
 from ..jobs import run_jobs
 from ..specs import PROTOCOLS, Recipe, protocol_list
 from .files import ImageData
-from .tasks import grouping_name, label_correlation, make_real_tasks
+from .tasks import _check_grouping, grouping_name, label_correlation, make_real_tasks
 
 
 def real_learning_curves(
@@ -70,10 +71,19 @@ def real_learning_curves(
         sources = {grouping_name(sources): sources}
     if not sources:
         raise ValueError("sources must name at least one source grouping")
+    # checked here, before any job runs: every grouping, fraction and name
+    _check_grouping(target_positive, data.classes, "target_positive")
+    for name, positive in sources.items():
+        _check_grouping(positive, data.classes, f"sources[{name!r}]")
+    source_fraction = check_fraction(source_fraction, "source_fraction")
+    test_fraction = check_fraction(test_fraction, "test_fraction")
+    check_choice(activation, "activation", NET_ACTIVATIONS)
     protocols = protocol_list(protocols)
     seeds = [check_int(s, "seeds", low=0) for s in ([seeds] if np.isscalar(seeds) else seeds)]
     if (not np.isscalar(ns) and len(ns) == 0) or not seeds:
         raise ValueError("ns and seeds must not be empty")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct (each seed is one row per curve), got {seeds}")
     ns = sorted(set(sample_counts(data.images.shape[1], ns=ns)))
     K = check_int(K, "K", low=1)
     if n_jobs is not None:
@@ -132,6 +142,7 @@ def _source_job(data, target_positive, name, positive, first, seed, ns, K, proto
 def curves_of(df: pd.DataFrame, source) -> pd.DataFrame:
     """The rows of :func:`real_learning_curves` for one source, with the source-free protocols
     (2L, RF), ready for :func:`tlcourse.plotting.plot_learning_curves`."""
+    df = check_table(df, ("protocol", "source", "seed"))
     if source not in set(df["source"].dropna()):
         raise ValueError(f"source must be one of {sorted(set(df['source'].dropna()))}, "
                          f"got {source!r}")
@@ -142,22 +153,29 @@ def compare(df: pd.DataFrame, a, b, n: int) -> tuple[float, float]:
     """Mean over seeds of ``error(a) - error(b)`` at target size ``n``, and its standard error.
 
     ``a`` and ``b`` are ``(protocol, source)`` pairs of a :func:`real_learning_curves` table
-    (``source`` ``None`` for 2L and RF). The difference is paired seed by seed (same split, same
-    training images). Its standard error is the larger of the spread across seeds,
-    ``std / sqrt(S)``, and the bound from the held-out size, ``sqrt(se_a^2 + se_b^2) / sqrt(S)``
-    with ``se = sqrt(e (1 - e) / n_test)``: a few seeds can underestimate the spread, the
-    held-out size cannot.
+    (``source`` ``None`` for 2L and RF); the sign is that of every paired difference of the
+    package (:mod:`tlcourse.stats`): positive when ``a`` has the larger error. The difference is
+    paired seed by seed (same split, same training images) by
+    :func:`tlcourse.stats.paired_rows`. Its standard error is the larger of the spread across
+    seeds, ``std / sqrt(S)``, and the bound from the held-out size,
+    ``sqrt(se_a^2 + se_b^2) / sqrt(S)`` with ``se = sqrt(e (1 - e) / n_test)``: a few seeds can
+    underestimate the spread, the held-out size cannot.
     """
-    errors, ses = [], []
-    for protocol, source in (a, b):
-        rows = df[(df["protocol"] == protocol) & (df["n"] == n)]
-        rows = rows[rows["source"].isna()] if source is None else rows[rows["source"] == source]
-        if rows.empty:
+    df = check_table(df, (*stats.TABLE_COLUMNS, "n", "source"),
+                     finite=("n", "seed", "test_error", "stderr"))
+    n = check_int(n, "n", low=1)
+    rows = []
+    for pair, name in ((a, "a"), (b, "b")):
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(f"{name} must be a (protocol, source) pair, got {pair!r}")
+        protocol, source = pair
+        part = df[(df["protocol"] == protocol) & (df["n"] == n)]
+        part = part[part["source"].isna()] if source is None else part[part["source"] == source]
+        if part.empty:
             raise ValueError(f"no rows for protocol {protocol!r}, source {source!r} at n = {n}")
-        rows = rows.set_index("seed")
-        errors.append(rows["test_error"])
-        ses.append(rows["stderr"])
+        rows.append(part)
     try:
-        return stats.paired_difference(errors[0], errors[1], ses[0], ses[1])
+        mean, se, _ = stats.paired_rows(*rows)
     except ValueError as exc:
         raise ValueError(f"{a} and {b} at n = {n}: {exc}") from None
+    return mean, se

@@ -15,12 +15,13 @@ training). Labels are in {-1, +1}, as in the model.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._checks import RNGLike, as_generator, check_fraction, check_int
+from .._checks import RNGLike, as_generator, check_array, check_fraction, check_int
 from .files import ImageData
 
 
@@ -41,8 +42,8 @@ class Standardiser:
     @classmethod
     def fit(cls, images: np.ndarray) -> Standardiser:
         """Statistics of ``images`` (n, N), n >= 2, not all equal."""
-        images = np.asarray(images, dtype=np.float64)
-        if images.ndim != 2 or images.shape[0] < 2:
+        images = check_array(images, "images", ndim=2)
+        if images.shape[0] < 2:
             raise ValueError(f"images must be (n, N) with n >= 2, got shape {images.shape}")
         scale = float(np.sqrt(images.var(axis=0).mean()))
         if scale == 0:
@@ -50,8 +51,12 @@ class Standardiser:
         return cls(images.mean(axis=0), scale)
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
-        """Standardised copy of ``images`` (n, N)."""
-        return (np.asarray(images, dtype=np.float64) - self.mean) / self.scale
+        """Standardised copy of ``images`` (n, N), finite, ``N`` the width it was fitted on."""
+        images = check_array(images, "images", ndim=2)
+        if images.shape[1] != self.mean.size:
+            raise ValueError(f"images must have N = {self.mean.size} pixels per row (the width "
+                             f"the standardiser was fitted on), got {images.shape[1]}")
+        return (images - self.mean) / self.scale
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +123,10 @@ class RealTask:
 def _check_grouping(positive, classes: np.ndarray, name: str) -> frozenset:
     if isinstance(positive, str | bytes) or not isinstance(positive, Iterable):
         raise TypeError(f"{name} must be a collection of class labels, got {positive!r}")
-    group = frozenset(int(c) for c in positive)
+    group = list(positive)
+    if not all(isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in group):
+        raise TypeError(f"{name} must hold integer class labels, got {group!r}")
+    group = frozenset(int(c) for c in group)
     unknown = group - set(classes.tolist())
     if unknown:
         raise ValueError(f"{name} has classes {sorted(unknown)} absent from the data "
@@ -131,6 +139,8 @@ def _check_grouping(positive, classes: np.ndarray, name: str) -> frozenset:
 def grouping_labels(classes, positive) -> np.ndarray:
     """Binary labels of a grouping: +1. for classes in ``positive``, -1. otherwise, shape (n,)."""
     classes = np.asarray(classes)
+    if isinstance(positive, str | bytes) or not isinstance(positive, Iterable):
+        raise TypeError(f"positive must be a collection of class labels, got {positive!r}")
     return np.where(np.isin(classes, list(positive)), 1.0, -1.0)
 
 
@@ -147,9 +157,12 @@ def label_correlation(positive_a, positive_b, classes) -> float:
     near 0 when knowing one label says little about the other.
     """
     classes = np.unique(np.asarray(classes))
+    if classes.size == 0 or not np.issubdtype(classes.dtype, np.integer):
+        raise TypeError(f"classes must be integer class labels, got {classes.dtype} "
+                        f"{classes.tolist()[:5]}")
+    positive_a = _check_grouping(positive_a, classes, "positive_a")
+    positive_b = _check_grouping(positive_b, classes, "positive_b")
     a, b = grouping_labels(classes, positive_a), grouping_labels(classes, positive_b)
-    if a.std() == 0 or b.std() == 0:
-        raise ValueError("each grouping must hold some but not all of the classes")
     return float(np.corrcoef(a, b)[0, 1])
 
 
