@@ -11,6 +11,7 @@ import pkgutil
 import numpy as np
 import pytest
 
+import tlcourse as tl
 import tlcourse.exercises as ex
 from tlcourse.exercises import NOT_ATTEMPTED, RAISED, Feedback, checker, is_checker
 
@@ -59,11 +60,19 @@ def test_blank_answers_are_not_attempted(name, fn, blank):
 
 
 # the checkers that run a student's function, with the arguments that go with it
+_TASK = tl.make_source(8, 10, rng=0)
 FUNCTION_CHECKERS = {
     "chmm.check_teacher_perturbation": {},
     "hmm.check_hmm_sampler": {},
     "networks.check_feature_map": {"activation": "erf"},
+    "phenomena.check_crossover": {},
+    "phenomena.check_effective_rank": {"W": np.eye(3)},
+    "phenomena.check_feature_overlap": {},
     "realdata.check_standardiser": {},
+    "realdata.check_uncorrelated_grouping": {},
+    "theory.check_best_lambda": {"W": np.random.default_rng(0).standard_normal((6, 10)),
+                                 "task": _TASK},
+    "theory.check_prox": {},
 }
 
 

@@ -24,6 +24,10 @@ def test_kappas_right_and_wrong():
     assert not ex.check_kappas(k.kappa0, k.kappa1, k.kappa_star, activation="sign")
     with pytest.raises(TypeError, match="kappa1"):
         ex.check_kappas(0.0, "x", 0.1)
+    # the three coefficients as one tuple; a tuple of two; a lone blank
+    assert ex.check_kappas((k.kappa0, k.kappa1, k.kappa_star))
+    assert ex.check_kappas((k.kappa0, k.kappa1)).diagnosis == "shape"
+    assert ex.check_kappas(None).diagnosis == "not_attempted"
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +69,6 @@ def test_ridge_error_right_and_wrong():
     assert ex.check_ridge_error(0.3, 2.0, 0.1).diagnosis == "unknown"
     with pytest.raises(ValueError, match="alpha"):
         ex.check_ridge_error(0.1, 0.0, 0.1)
-
-
-def test_untouched_stubs_are_not_attempted(small):
-    W, task = small
-    assert ex.check_kappas(None, None, None).diagnosis == "not_attempted"
-    assert ex.check_kappas(None).diagnosis == "not_attempted"
-    k = tl.kappas("erf")
-    assert ex.check_kappas((k.kappa0, k.kappa1, k.kappa_star))
-    assert ex.check_kappas((k.kappa0, k.kappa1)).diagnosis == "shape"
-    assert ex.check_omega(..., W, task).diagnosis == "not_attempted"
-    assert ex.check_ridge_error(None, alpha=2.0, lam=0.1).diagnosis == "not_attempted"
-    assert ex.check_best_lambda(lambda a, lams: None, W, task).diagnosis == "not_attempted"
-    assert ex.check_prox(lambda y, w, V: ...).diagnosis == "not_attempted"
 
 
 def test_best_lambda_right_and_wrong(small):

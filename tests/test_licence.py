@@ -1,8 +1,8 @@
 """The course is licensed (code MIT, content CC BY 4.0) and citable, and says so everywhere.
 
 - ``LICENSE`` is the MIT licence, ``LICENSE-CONTENT`` carries the legal text of CC BY 4.0 exactly
-  as the SPDX License List has it; the README, the book's footer (``_config.yml``) and
-  ``pyproject.toml`` state which covers what.
+  as the SPDX License List has it; the book's footer (``_config.yml``) states which covers what,
+  and the installed package carries the code licence only.
 - ``CITATION.cff`` describes the course (its repository and version agree with ``_config.yml`` and
   ``pyproject.toml``) and lists the paper of the model, with the same data as the entry the book
   cites in ``references.bib``. (Its schema is checked by ``make lint``: tools/check_schemas.py.)
@@ -61,12 +61,6 @@ def test_content_licence_is_the_cc_by_4_legal_text():
     )
 
 
-def test_readme_states_both_licences():
-    readme = " ".join(text("README.md").split())  # line breaks as spaces
-    assert "[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/) (`LICENSE-CONTENT`)" in readme
-    assert "MIT licence (`LICENSE`)" in readme
-
-
 def test_footer_states_both_licences_and_how_to_cite(config):
     footer = config["html"]["extra_footer"]
     assert "CC BY 4.0" in footer and "creativecommons.org/licenses/by/4.0/" in footer
@@ -82,20 +76,27 @@ def test_footer_states_both_licences_and_how_to_cite(config):
     assert f"https://doi.org/{entry.fields['doi']}" in linked, "the footer cites the model's paper"
 
 
-def test_package_licence_is_mit_only():
-    project = tomllib.loads(text("pyproject.toml"))["project"]
-    assert project["license"] == "MIT"
-    assert project["license-files"] == ["LICENSE"], "the package carries code only (not content)"
+def test_the_installed_package_is_mit_and_carries_the_code_licence_only():
+    """What pip installs (the built metadata, not pyproject's text): MIT, with LICENSE only."""
+    from importlib.metadata import distribution
+
+    dist = distribution("tlcourse")
+    assert dist.metadata["License-Expression"] == "MIT"
+    assert dist.metadata.get_all("License-File") == ["LICENSE"], (
+        "the package carries code only (not content): license-files = ['LICENSE']"
+    )
 
 
 # --- citation -------------------------------------------------------------------------------------
 def test_citation_describes_the_course(citation, config):
     assert citation["cff-version"] == "1.2.0"
     assert citation["type"] == "software"
-    assert set(citation["license"]) == {"MIT", "CC-BY-4.0"}
+    project = tomllib.loads(text("pyproject.toml"))["project"]
+    assert set(citation["license"]) == {project["license"], "CC-BY-4.0"}, (
+        "CITATION.cff names the package's licence and the content's"
+    )
     assert citation["repository-code"] == config["repository"]["url"]
     assert citation["title"].startswith(config["title"])
-    project = tomllib.loads(text("pyproject.toml"))["project"]
     assert str(citation["version"]) == project["version"]
     assert citation["authors"], "CITATION.cff needs authors"
 

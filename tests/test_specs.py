@@ -1,6 +1,8 @@
 """Tests of tlcourse.specs (the training Recipe, the protocol table) and data.sample_counts."""
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 
@@ -8,10 +10,19 @@ import tlcourse as tl
 from tlcourse.specs import PROTOCOLS, Recipe, protocol, protocol_list
 
 
-def test_recipe_defaults_are_the_course_s():
+def test_the_book_states_the_recipe_s_defaults():
+    """The training recipe's table in the chapter on source networks says what Recipe() does."""
+    page = (Path(__file__).resolve().parents[1] / "book" / "source_networks.md").read_text(
+        encoding="utf-8")
+    stated = dict(re.findall(r"^\| [\w ]+ \| `(lr|epochs|weight_decay) = ([\d.e-]+)`", page,
+                             re.MULTILINE))
     r = Recipe()
-    assert (r.lam, r.epochs, r.lr, r.ft_lr, r.weight_decay) == (0.1, 1000, 0.01, 1e-3, 0.1)
-    assert (r.optimizer, r.batch_size, r.val_fraction) == ("adam", None, 0.0)
+    assert stated.keys() == {"lr", "epochs", "weight_decay"}, stated
+    assert {k: float(v) for k, v in stated.items()} == {
+        "lr": r.lr, "epochs": r.epochs, "weight_decay": r.weight_decay}
+    assert r.optimizer == "adam" and "| optimiser | Adam" in page
+    assert r.batch_size is None and "| batch | full batch" in page
+    assert r.val_fraction == 0 and "| early stopping | **off**" in page
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.lam = 1.0
 

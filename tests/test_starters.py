@@ -19,6 +19,7 @@ import jupytext
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from tiny_chapter import MYST_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("starters", ROOT / "book" / "_ext" / "starters.py")
@@ -98,13 +99,7 @@ def test_solution_cells_have_the_form(chapter):
 
 
 # --- a tiny chapter ----------
-TINY = """\
----
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-
+TINY = MYST_HEADER + """\
 # Tiny
 
 ```{code-cell} ipython3

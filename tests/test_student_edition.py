@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import toc  # tools/toc.py (conftest.py puts tools/ on the path)
 import yaml
+from tiny_chapter import MYST_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -192,13 +193,7 @@ def test_cli_writes_the_student_config(tmp_path):
 
 
 # --- a tiny executed book: prose, code and outputs of solutions ----------------------------------
-TINY_CHAPTER = """\
----
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-
+TINY_CHAPTER = MYST_HEADER + """\
 # Tiny
 
 ```{code-cell} ipython3
