@@ -167,3 +167,7 @@ def test_bad_tables_are_refused_not_miscounted():
         comparisons.stretches([1.0, 2.0], [0.5, np.nan])
     with pytest.raises(ValueError, match="expected must be -1, 0 or \\+1"):
         comparisons.real_differences(df, [("x", ("A", None), ("B", None), 10, True)])
+    with pytest.raises(ValueError, match="each comparison must be"):
+        comparisons.real_differences(df, ["x"])
+    with pytest.raises(TypeError, match="sources and ns must be collections"):
+        comparisons.real_gains(df, "2L", "at most 5", [10])

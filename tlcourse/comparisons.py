@@ -231,7 +231,7 @@ def real_differences(df: pd.DataFrame, comparisons) -> pd.DataFrame:
 
     rows = []
     for item in comparisons:
-        if len(item) not in (4, 5):
+        if not isinstance(item, tuple | list) or len(item) not in (4, 5):
             raise ValueError(f"each comparison must be (label, a, b, n[, expected]), got {item!r}")
         label, a, b, n = item[:4]
         expected = item[4] if len(item) == 5 else 0
@@ -255,6 +255,9 @@ def real_gains(df: pd.DataFrame, baseline: str, sources, ns) -> pd.DataFrame:
     """
     from .realdata.curves import compare
 
+    if isinstance(sources, str) or isinstance(ns, str):
+        raise TypeError(f"sources and ns must be collections (of names, of sizes), got "
+                        f"{sources!r} and {ns!r}")
     rows = []
     for name in sources:
         for n in ns:
