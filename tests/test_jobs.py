@@ -53,10 +53,12 @@ def test_a_truncated_entry_is_recomputed_with_a_warning_and_rewritten(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # rewritten: read again without a warning
         assert jobs.run_jobs(_square, [(2,)], cache=tmp_path, progress=False).from_cache == 1
-    damaged.write_bytes(b"")  # an empty file, and garbage, heal the same way
-    with pytest.warns(RuntimeWarning, match="could not be read"):
-        assert DiskCache(tmp_path).load(_square, (2,)) is MISSING
-    assert not damaged.exists()
+    for garbage in (b"", damaged.read_bytes()[:-1] + b"!"):  # empty, or one byte altered
+        damaged.write_bytes(garbage)
+        with pytest.warns(RuntimeWarning, match="could not be read"):
+            assert DiskCache(tmp_path).load(_square, (2,)) is MISSING
+        assert not damaged.exists()
+        jobs.run_jobs(_square, [(2,)], cache=tmp_path, progress=False)
 
 
 def test_a_changed_function_never_gets_the_old_results(tmp_path):
@@ -95,11 +97,11 @@ def test_the_package_code_is_part_of_its_functions_keys(tmp_path, monkeypatch):
 
 
 def test_an_interrupted_write_leaves_no_entry_and_no_partial_file(tmp_path, monkeypatch):
-    def interrupted(value, out):
-        out.write(b"half of a pickle")
+    def interrupted(src, dst):  # Ctrl-C after the data is written, before it is in place
+        assert os.path.getsize(src) > 32
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(diskcache.joblib, "dump", interrupted)
+    monkeypatch.setattr(diskcache.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         jobs.run_jobs(_square, [(1,)], cache=tmp_path, progress=False)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -9,9 +9,10 @@ result. Every user of a cache goes through it: :func:`tlcourse.jobs.run_jobs` (a
 :func:`tlcourse.curves.learning_curves`) and :func:`tlcourse.networks.train_source`.
 
 An entry is written whole or not at all (a temporary file in the same folder, renamed into place):
-an interrupted build leaves no half-written entry. An entry that cannot be read (truncated,
-damaged, from an incompatible version of a library) counts as missing: it is recomputed and
-rewritten, with a ``RuntimeWarning`` naming it.
+an interrupted build leaves no half-written entry. It starts with the SHA-256 of its pickle, so an
+entry that was truncated or altered on disk is told apart from a good one. An entry that cannot be
+read (damaged, truncated, from an incompatible version of a library) counts as missing: it is
+recomputed and rewritten, with a ``RuntimeWarning`` naming it.
 
 **Trust.** A cache folder is code: reading an entry unpickles it, and a pickle can run any code.
 Keep the folder private. The defaults are yours (``_build/cache/tlcourse`` in the project, or
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import re
 import stat
@@ -42,6 +44,7 @@ _COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "featuremap", 
                       "networks", "protocols", "readout", "specs", "stats")
 
 MISSING = object()  # what :meth:`DiskCache.load` returns for an entry it does not hold
+_DIGEST = 32  # bytes of SHA-256 at the start of an entry
 
 
 def default_cache_dir() -> Path:
@@ -182,7 +185,11 @@ class DiskCache:
         if not path.is_file():
             return MISSING
         try:
-            return joblib.load(path)
+            data = path.read_bytes()
+            digest, payload = data[:_DIGEST], data[_DIGEST:]
+            if hashlib.sha256(payload).digest() != digest:
+                raise ValueError("its checksum does not match its content (truncated or altered)")
+            return joblib.load(io.BytesIO(payload))
         except Exception as err:  # noqa: BLE001 - any failure to unpickle: a damaged entry
             warnings.warn(f"cache entry {path} could not be read ({type(err).__name__}: {err}); "
                           "it is computed again and rewritten", RuntimeWarning, stacklevel=2)
@@ -193,10 +200,14 @@ class DiskCache:
         """Store ``result`` as that of ``func(*args)``, whole or not at all."""
         path = self.path(func, args)
         self._make(path.parent)
+        payload = io.BytesIO()
+        joblib.dump(result, payload)
+        payload = payload.getvalue()
         fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=".pkl", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                joblib.dump(result, out)
+                out.write(hashlib.sha256(payload).digest())
+                out.write(payload)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):  # an error or an interruption: no half-written entry
