@@ -1,6 +1,7 @@
-"""``tools/execute_chapters.py`` (what ``make book`` runs first) stops when asked: Ctrl-C or
-SIGTERM to its process group ends every worker and kernel within 10 s, leaves no orphan process
-and no half-stored chapter, and a rerun executes only what was left.
+"""The build's tools under faults. ``tools/execute_chapters.py`` (what ``make book`` runs first)
+stops when asked: Ctrl-C or SIGTERM to its process group ends every worker and kernel within 10 s,
+leaves no orphan process and no half-stored chapter, and a rerun executes only what was left; so
+does ``make test``'s runner. ``tools/stress_execution.py`` keeps its traces private.
 
 Two small chapters run two at a time, as the book's do: one finishes at once, the other holds its
 kernel (and a process it started) until the signal comes.
@@ -8,6 +9,7 @@ kernel (and a process it started) until the signal comes.
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -17,6 +19,9 @@ import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import stress_execution as stress  # noqa: E402
+
 HEADER = """---
 jupytext:
   text_representation:
@@ -147,3 +152,37 @@ def test_make_test_s_runner_ends_its_running_stage(signum, tmp_path):
         if runner.poll() is None:
             runner.kill()
     assert [p for p in started if _alive(p)] == []
+
+
+def test_a_trace_is_a_new_private_file_never_a_followed_link(tmp_path):
+    trace = tmp_path / "trace.json"
+    stress._write_private(trace, "[]")
+    assert trace.read_text() == "[]" and stat.S_IMODE(trace.stat().st_mode) == 0o600
+    with pytest.raises(FileExistsError):  # never overwrites
+        stress._write_private(trace, "[1]")
+    victim = tmp_path / "unrelated"
+    victim.write_text("keep me")
+    (tmp_path / "planted.json").symlink_to(victim)
+    with pytest.raises(OSError):
+        stress._write_private(tmp_path / "planted.json", "overwritten")
+    assert victim.read_text() == "keep me"
+
+
+def test_a_run_leaves_nothing_in_the_temporary_directory(tmp_path):
+    chapter = tmp_path / "tiny.md"
+    chapter.write_text(FAST, encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    victim = tmp_path / "unrelated"
+    victim.write_text("keep me")
+    (temp / "tlcourse-stress").symlink_to(tmp_path)  # the old fixed name, planted
+    before = sorted(tmp_path.iterdir())
+    done = subprocess.run([sys.executable, stress.__file__, "--runs", "1", "--concurrency", "1",
+                           "--mode", "book", "--chapters", str(chapter)],
+                          env=dict(os.environ, TMPDIR=str(temp)), cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 executions" in done.stdout
+    assert sorted(p.name for p in temp.iterdir()) == ["tlcourse-stress"]  # its folder is gone
+    assert victim.read_text() == "keep me"
+    assert sorted(tmp_path.iterdir()) == before  # nothing written through the planted link

@@ -1,12 +1,17 @@
 """The one disk cache and the job runner: entries that heal, keys that cover the code, writes that
-are whole or absent, and ``n_jobs`` checked up front and capped at the number of jobs."""
+are whole or absent, and ``n_jobs`` checked up front and capped at the number of jobs; then a
+property-based fuzz (Hypothesis, derandomized) of the same."""
 
 import os
 import stat
+import tempfile
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from joblib import parallel_config
 
 import tlcourse as tl
 from tlcourse import curves, diskcache, jobs, networks, phenomena
@@ -178,3 +183,61 @@ def test_n_jobs_is_capped_at_the_number_of_jobs_to_compute(monkeypatch, tmp_path
     jobs.run_jobs(_square, [(1,), (2,)], cache=tmp_path, progress=False)
     jobs.run_jobs(_square, [(1,), (2,), (5,)], n_jobs=-1, cache=tmp_path, progress=False)
     assert asked == [3, 1, 1]  # the last: one job left to compute
+
+
+# ----------------------------------------------------------------------------- the fuzz
+FUZZ = settings(derandomize=True, deadline=None, database=None)
+job_lists = st.lists(st.tuples(st.integers(-10**6, 10**6)), max_size=8)
+
+
+@settings(FUZZ, max_examples=100)
+@given(job_lists, job_lists, st.sampled_from([None, 1, 2, 24, -1]))
+def test_fuzz_results_are_the_function_s_in_order_cached_or_not(first, second, n_jobs):
+    with tempfile.TemporaryDirectory() as folder, parallel_config(backend="threading"):
+        done = jobs.run_jobs(_square, first, cache=folder, n_jobs=n_jobs, progress=False)
+        assert done == [a * a for (a,) in first] and done.from_cache <= len(first)
+        again = jobs.run_jobs(_square, second, cache=folder, n_jobs=n_jobs, progress=False)
+        assert again == [a * a for (a,) in second]
+        assert again.from_cache == sum(job in set(first) for job in second)
+
+
+@settings(FUZZ, max_examples=100)
+@given(st.lists(st.integers(0, 99), min_size=1, max_size=4, unique=True), st.data())
+def test_fuzz_a_damaged_entry_is_never_served(values, data):
+    with tempfile.TemporaryDirectory() as folder:
+        job_list = [(v,) for v in values]
+        jobs.run_jobs(_square, job_list, cache=folder, progress=False)
+        entry = DiskCache(folder).path(_square, data.draw(st.sampled_from(job_list)))
+        good = entry.read_bytes()
+        where = data.draw(st.integers(0, len(good) - 1))
+        damaged = data.draw(st.sampled_from([
+            good[:where],  # truncated
+            good[:where] + bytes([good[where] ^ data.draw(st.integers(1, 255))]) + good[where + 1:],
+        ]))
+        entry.write_bytes(damaged)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            healed = jobs.run_jobs(_square, job_list, cache=folder, progress=False)
+        assert healed == [v * v for v in values] and healed.from_cache == len(values) - 1
+        assert [str(w.message) for w in seen if "could not be read" in str(w.message)]
+
+
+bad_n_jobs = st.one_of(st.just(0), st.floats(allow_nan=True), st.text(max_size=3), st.booleans(),
+                       st.lists(st.integers(), max_size=2), st.complex_numbers())
+
+
+@settings(FUZZ, max_examples=100)
+@given(bad_n_jobs)
+def test_fuzz_a_bad_n_jobs_is_refused_by_name_before_anything_runs(n_jobs):
+    with pytest.raises((TypeError, ValueError), match="n_jobs"):
+        jobs.run_jobs(_square, [(1,), (2,)], n_jobs=n_jobs, progress=False)
+    assert CALLS == []
+
+
+@settings(FUZZ, max_examples=60)
+@given(st.one_of(st.integers(), st.text(max_size=3), st.none(), st.floats()))
+def test_fuzz_jobs_that_are_not_argument_tuples_are_refused_by_name(job):
+    for bad in (job, [(1,), job]):
+        with pytest.raises(TypeError, match="jobs"):
+            jobs.run_jobs(_square, bad, progress=False)
+    assert CALLS == []

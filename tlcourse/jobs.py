@@ -79,6 +79,12 @@ def run_jobs(
     if not callable(func):
         raise TypeError(f"func must be a function, got {func!r}")
     n_jobs = check_n_jobs(n_jobs)
+    if isinstance(jobs, str | bytes) or not isinstance(jobs, Sequence):
+        raise TypeError(f"jobs must be a sequence of argument tuples, got {type(jobs).__name__}")
+    for k, args in enumerate(jobs):
+        if not isinstance(args, tuple | list):
+            raise TypeError(f"jobs[{k}] must be a tuple of {func!r}'s arguments, got "
+                            f"{type(args).__name__}")
     jobs = [tuple(args) for args in jobs]
     store = None if cache is None else DiskCache(cache)
     results = [MISSING] * len(jobs)
