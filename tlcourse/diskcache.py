@@ -154,7 +154,8 @@ class DiskCache:
 
     ``folder/<module.qualname>/<key>.pkl``, ``key`` a hash of the function's code and of the
     arguments (see the module docstring, also for the trust model). The folder is created on
-    first use, readable by its owner only.
+    first use, readable by its owner only. A write goes through a ``.partial-*.tmp`` file, which
+    only a process killed outright (SIGKILL) can leave behind; it is never read.
     """
 
     def __init__(self, folder: str | Path):
@@ -203,7 +204,7 @@ class DiskCache:
         payload = io.BytesIO()
         joblib.dump(result, payload)
         payload = payload.getvalue()
-        fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=".pkl", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(hashlib.sha256(payload).digest())
