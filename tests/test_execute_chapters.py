@@ -57,6 +57,14 @@ def _execute(chapters, cache, env, log):
                             start_new_session=True)  # its own process group, as under make
 
 
+def _cmdline(process: psutil.Process) -> str:
+    """Its command line, or "" for a process that is gone (or a zombie) by now."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _alive(process: psutil.Process) -> bool:
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
@@ -79,14 +87,14 @@ def test_a_signal_stops_the_run_cleanly_and_a_rerun_finishes_it(signum, tmp_path
     with open(log_path, "w") as log:
         run = _execute(chapters, cache, env, log)
         try:
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + 300  # kernels start slowly on a loaded machine
             holder = []
             while not holder or "fast.md in" not in log_path.read_text():
                 assert run.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, "the chapters never got going"
                 time.sleep(0.5)
                 holder = [p for p in psutil.Process(run.pid).children(recursive=True)
-                          if str(hold) in " ".join(p.cmdline())]
+                          if str(hold) in _cmdline(p)]
             started = psutil.Process(run.pid).children(recursive=True)
             assert len(started) >= 4  # two workers, a kernel, the kernel's own process
             t0 = time.monotonic()
@@ -103,7 +111,7 @@ def test_a_signal_stops_the_run_cleanly_and_a_rerun_finishes_it(signum, tmp_path
     time.sleep(0.5)  # the kernel's parent poller would need a second: none may be left to it
     assert [p for p in started if _alive(p)] == []
     assert [p for p in psutil.process_iter() if _alive(p)
-            and str(hold) in " ".join(p.cmdline())] == []
+            and str(hold) in _cmdline(p)] == []
 
     # the execution cache holds the finished chapter, whole, and nothing of the other
     records = get_cache(str(cache)).list_cache_records()
@@ -111,6 +119,8 @@ def test_a_signal_stops_the_run_cleanly_and_a_rerun_finishes_it(signum, tmp_path
     bundle = get_cache(str(cache)).get_cache_bundle(records[0].pk)
     assert "fast" in bundle.nb.cells[0].outputs[0]["text"]
 
+    if signum == signal.SIGINT:
+        return  # the rerun does not depend on the signal: once (below, after SIGTERM) is enough
     hold.unlink()
     rerun = subprocess.run([sys.executable, str(ROOT / "tools" / "execute_chapters.py"),
                             "--cache", str(cache), "--jobs", "2", "--only", *map(str, chapters)],
@@ -140,7 +150,7 @@ def test_make_test_s_runner_ends_its_running_stage(signum, tmp_path):
     try:
         deadline = time.monotonic() + 60
         while len([p for p in psutil.Process(runner.pid).children(recursive=True)
-                   if tag in " ".join(p.cmdline())]) < 2:
+                   if tag in _cmdline(p)]) < 2:
             assert runner.poll() is None and time.monotonic() < deadline, runner.stdout.read()
             time.sleep(0.2)
         started = psutil.Process(runner.pid).children(recursive=True)

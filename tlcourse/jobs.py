@@ -83,7 +83,7 @@ def run_jobs(
         raise TypeError(f"jobs must be a sequence of argument tuples, got {type(jobs).__name__}")
     for k, args in enumerate(jobs):
         if not isinstance(args, tuple | list):
-            raise TypeError(f"jobs[{k}] must be a tuple of {func!r}'s arguments, got "
+            raise TypeError(f"jobs[{k}] must be a tuple of the function's arguments, got "
                             f"{type(args).__name__}")
     jobs = [tuple(args) for args in jobs]
     store = None if cache is None else DiskCache(cache)

@@ -112,14 +112,14 @@ class Interrupted(Exception):
 
 
 class Signals:
-    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread, except inside
-    :meth:`protected` (a chapter being stored), which raises it at its end; after
-    :meth:`stopping` further signals are ignored, so that they cannot cut the clean-up short."""
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread, once: later signals are
+    ignored, so that they cannot cut the clean-up short. Inside :meth:`protected` (a chapter
+    being stored) the stop waits for the end of the block."""
 
     def __init__(self) -> None:
         self.pending: int | None = None
         self.depth = 0
-        self.stopped = False
+        self.raised = False
 
     def __enter__(self) -> Signals:
         self.previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT,
@@ -131,10 +131,13 @@ class Signals:
             signal.signal(signum, handler)
 
     def _handle(self, signum: int, frame) -> None:
-        if self.stopped:
-            return
         self.pending = self.pending or signum
         if self.depth == 0:
+            self._raise()
+
+    def _raise(self) -> None:
+        if not self.raised:
+            self.raised = True
             raise Interrupted(self.pending)
 
     @contextlib.contextmanager
@@ -145,10 +148,7 @@ class Signals:
         finally:
             self.depth -= 1
         if self.depth == 0 and self.pending is not None:
-            raise Interrupted(self.pending)
-
-    def stopping(self) -> None:
-        self.stopped = True
+            self._raise()
 
 
 def _ignore(signum: int, frame) -> None:
@@ -218,7 +218,6 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return run(args, signals)
         except Interrupted as stop:
-            signals.stopping()
             killed = end_descendants()
             print(f"execute: stopped by {stop}: {killed} processes ended (workers, kernels and "
                   "what they started); the chapters finished before it are in the execution "
