@@ -8,7 +8,7 @@ import torch
 from joblib import parallel_config
 
 import tlcourse as tl
-from tlcourse import curves, networks, protocols, stats
+from tlcourse import curves, diskcache, networks, protocols, stats
 
 matplotlib.use("Agg")
 
@@ -70,7 +70,7 @@ def test_cache_serves_results_without_recomputing(pair, tmp_path, monkeypatch):
         with pytest.raises(AssertionError, match="recomputed"):
             _curves(pair, cache=tmp_path, protocols=("TL", "2L"), **change)
     # so is a change of the code
-    monkeypatch.setattr(curves, "code_fingerprint", lambda: "another version")
+    monkeypatch.setattr(diskcache, "code_fingerprint", lambda: "another version")
     with pytest.raises(AssertionError, match="recomputed"):
         _curves(pair, cache=tmp_path)
 

@@ -126,8 +126,8 @@ def test_bad_inputs():
         ex.check_tl_readout(np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones(4), -1.0)
     with pytest.raises(ValueError, match="error"):
         ex.check_n_test(10, 1.5, 0.01)
-    with pytest.raises(TypeError, match="n must"):
-        ex.check_n_test("10", 0.2, 0.01)
+    fb = ex.check_n_test("10", 0.2, 0.01)  # a wrong type: feedback
+    assert not fb and fb.diagnosis == "type" and "n must" in fb.message, fb
 
 
 # --- check_parameter_counts -------------------------------------------------------------------

@@ -22,8 +22,8 @@ def test_kappas_right_and_wrong():
     s = tl.kappas("sign")
     assert ex.check_kappas(s.kappa0, s.kappa1, s.kappa_star, activation="sign")
     assert not ex.check_kappas(k.kappa0, k.kappa1, k.kappa_star, activation="sign")
-    with pytest.raises(TypeError, match="kappa1"):
-        ex.check_kappas(0.0, "x", 0.1)
+    fb = ex.check_kappas(0.0, "x", 0.1)  # a wrong type: feedback
+    assert not fb and fb.diagnosis == "type" and "kappa1" in fb.message, fb
     # the three coefficients as one tuple; a tuple of two; a lone blank
     assert ex.check_kappas((k.kappa0, k.kappa1, k.kappa_star))
     assert ex.check_kappas((k.kappa0, k.kappa1)).diagnosis == "shape"

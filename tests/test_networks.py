@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import tlcourse as tl
-from tlcourse import featuremap, networks, stats
+from tlcourse import diskcache, featuremap, networks, stats
 from tlcourse.networks import TwoLayerNet
 
 
@@ -141,7 +141,7 @@ def test_cached_source_network_is_the_trained_one(task, tmp_path, monkeypatch):
                                                                      **change})
     with pytest.raises(AssertionError, match="trained again"):
         networks.train_source(task, 201, 20, rng=7, epochs=30, cache=tmp_path)
-    monkeypatch.setattr(networks, "code_fingerprint", lambda: "another version")
+    monkeypatch.setattr(diskcache, "code_fingerprint", lambda: "another version")
     with pytest.raises(AssertionError, match="trained again"):
         networks.train_source(task, 200, 20, rng=7, epochs=30, cache=tmp_path)
 

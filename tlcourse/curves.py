@@ -3,10 +3,11 @@
 :func:`learning_curves` runs :func:`tlcourse.protocols.protocol_curve` for every protocol, seed and
 size and returns a tidy :class:`pandas.DataFrame` (one row per protocol, seed and size), ready for
 seaborn and for :func:`tlcourse.stats.summarize`. It shows a ``tqdm`` progress bar, runs in parallel
-with joblib (``n_jobs``), and can cache results on disk (``cache``) keyed by *all* parameters: the
-source network's weights, the target task's arrays, sizes, seed, settings (the training device
-among them), and a fingerprint of the package's code, so that rebuilding the book does not retrain
-and a change of code never serves stale numbers.
+with joblib (``n_jobs``), and can cache results on disk (``cache``, a
+:class:`tlcourse.diskcache.DiskCache`) keyed by *all* parameters: the source network's weights, the
+target task's arrays, sizes, seed, settings (the training device among them), and the package's
+code, so that rebuilding the book does not retrain and a change of code never serves stale
+numbers.
 
 Any joblib backend runs the jobs: by default one process (``n_jobs=None``, joblib's own default,
 as ``n_jobs=1``), ``n_jobs=2`` for two local processes (loky), and inside
@@ -32,9 +33,9 @@ from . import protocols as _protocols
 from ._checks import check_int
 from .data import Task, sample_counts
 from .diskcache import CACHE_ENV_VAR as CACHE_ENV_VAR  # the cache's settings, also named here
-from .diskcache import cache_folder, code_fingerprint
+from .diskcache import cache_folder
 from .diskcache import default_cache_dir as default_cache_dir
-from .jobs import run_jobs
+from .jobs import check_n_jobs, run_jobs
 from .networks import TwoLayerNet, resolve_device
 from .specs import PROTOCOLS, Recipe, protocol_list
 
@@ -74,11 +75,12 @@ def learning_curves(
     n_jobs :
         joblib workers. ``None`` (default): joblib's setting, the ``n_jobs`` of an enclosing
         ``joblib.parallel_config`` if it gives one, else one (serial, in this process). An
-        integer overrides it (``-1``: all cores). Under ``parallel_config(backend="dask")`` the
-        cluster's workers run the jobs, whatever ``n_jobs``.
+        integer overrides it (``-1``: all cores; ``0`` is refused); never more workers than
+        jobs to compute. Under ``parallel_config(backend="dask")`` the cluster's workers run the
+        jobs, whatever ``n_jobs``.
     cache :
-        ``False`` (default), ``True`` (:func:`default_cache_dir`) or a folder for joblib's
-        ``Memory``, read and written by this process only.
+        ``False`` (default), ``True`` (:func:`default_cache_dir`) or a folder (keep it private:
+        an entry is a pickle), read and written by this process only.
     recipe, settings :
         How to train: a :class:`~tlcourse.specs.Recipe` (default: the course's), with keywords
         such as ``lam=0.05``, ``ft_lr=0.01`` or ``device="cpu"`` replacing some of its values.
@@ -101,20 +103,19 @@ def learning_curves(
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     n_test = check_int(n_test, "n_test", low=1)
-    if n_jobs is not None:
-        n_jobs = check_int(n_jobs, "n_jobs")
+    n_jobs = check_n_jobs(n_jobs)
     recipe = Recipe.from_settings(recipe, **settings)
     recipe = recipe.replace(device=resolve_device(recipe.device).type)  # "auto": this machine's
 
-    fingerprint = code_fingerprint() if cache is not False else ""
+    folder = cache_folder(cache)
     jobs, job_seeds = [], []
     for p in protocols:
         for seed in seeds:
             groups = [[n] for n in ns] if PROTOCOLS[p].one_job_per_size else [ns]
             for group in groups:
-                jobs.append((p, source, target, tuple(group), seed, n_test, recipe, fingerprint))
+                jobs.append((p, source, target, tuple(group), seed, n_test, recipe))
                 job_seeds.append(seed)
-    results = run_jobs(_run_job, jobs, cache=cache_folder(cache), n_jobs=n_jobs, progress=progress,
+    results = run_jobs(_run_job, jobs, cache=folder, n_jobs=n_jobs, progress=progress,
                        desc="learning curves")
     rows = [{**rec, "seed": seed} for seed, recs in zip(job_seeds, results, strict=True)
             for rec in recs]
@@ -131,9 +132,8 @@ def learning_curves(
     return df
 
 
-def _run_job(protocol, source, target, ns, seed, n_test, recipe, fingerprint):
-    """One job: :func:`tlcourse.protocols.protocol_curve` (joblib's ``Memory`` keys it by all of
-    its arguments: the network and the task pickle as their arrays; ``fingerprint``, unused here,
-    is the code's)."""
+def _run_job(protocol, source, target, ns, seed, n_test, recipe):
+    """One job: :func:`tlcourse.protocols.protocol_curve` (the cache keys it by all of its
+    arguments, the network and the task by their arrays, and by the package's code)."""
     return _protocols.protocol_curve(protocol, source, target, list(ns), rng=seed, n_test=n_test,
                                      recipe=recipe)

@@ -7,11 +7,15 @@
   and no ``joblib.parallel_config``) one after the other in this process, with ``n_jobs=2`` on two
   local processes (loky), inside ``joblib.parallel_config(backend="dask")`` on the workers of a
   ``dask.distributed`` cluster;
-- the cache (joblib's ``Memory`` in a folder) is read and written by the calling process only: it
-  looks every job up first, sends only the missing ones to the workers, and stores what comes back.
-  So a cluster's workers need no shared disk, and a second call sends them nothing;
+- the cache (a :class:`tlcourse.diskcache.DiskCache` in a folder) is read and written by the calling
+  process only: it looks every job up first, sends only the missing ones to the workers, and stores
+  each result as it comes back (so an interrupted sweep keeps what it finished). So a cluster's
+  workers need no shared disk, and a second call sends them nothing. The key covers the function's
+  code (:func:`tlcourse.diskcache.function_fingerprint`), so a changed function is computed again;
 - the results come back in the order of the jobs, all of them or an error: a job that fails (a
-  worker that dies and is not replaced, an exception) raises, never a shorter list.
+  worker that dies and is not replaced, an exception) raises, never a shorter list;
+- ``n_jobs`` is checked before anything runs, and never starts more workers than there are jobs
+  to compute.
 
 Under ``parallel_config(backend="dask")`` the jobs go to that backend's ``distributed.Client``
 directly (``client.submit``, one task per job): joblib 1.6's dask backend never hears of a task
@@ -25,9 +29,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from joblib import Memory, Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from joblib.parallel import get_active_backend
 from tqdm.auto import tqdm
+
+from ._checks import check_int
+from .diskcache import MISSING, DiskCache
 
 
 class Results(list):
@@ -37,13 +44,16 @@ class Results(list):
     from_cache: int = 0
 
 
-def _stored(name: str, *args, result=None):
-    """The cache entry of job ``name(*args)``: joblib's ``Memory`` keys it by ``name`` and
-    ``args`` (``result`` is ignored), so calling it with ``result`` stores that value, and calling
-    it without reads the stored one."""
-    if result is None:
-        raise RuntimeError(f"no cached result for {name}: it must be computed first")
-    return result
+def check_n_jobs(n_jobs) -> int | None:
+    """``n_jobs`` as joblib reads it, checked: ``None`` (joblib's setting), a number of workers
+    >= 1, or a negative count from the number of CPUs (``-1``: all of them); ``0`` is refused."""
+    if n_jobs is None:
+        return None
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be None (joblib's setting), a number of workers >= 1, or "
+                         "a negative count from the number of CPUs (-1: all of them), got 0")
+    return n_jobs
 
 
 def run_jobs(
@@ -57,47 +67,60 @@ def run_jobs(
 ) -> Results:
     """``[func(*args) for args in jobs]``, run by joblib's active backend, cached on disk.
 
-    ``func`` a module-level function (it is pickled to the workers) whose results are not
-    ``None``; ``jobs`` tuples of its positional arguments, each a complete cache key (arrays,
-    settings, a fingerprint of the code: whatever the result depends on); ``cache`` a folder for
-    joblib's ``Memory``, or ``None`` for no cache; ``n_jobs`` as for ``joblib.Parallel``
-    (``None``: joblib's setting); ``progress`` shows a ``tqdm`` bar. Returns a :class:`Results`
-    list; raises the first error of a job, or a ``RuntimeError`` if the backend delivered fewer
-    results than jobs.
+    ``func`` a module-level function (it is pickled to the workers); ``jobs`` tuples of its
+    positional arguments, each a complete cache key together with the function's code (arrays,
+    settings: whatever the result depends on besides the code); ``cache`` a folder for a
+    :class:`~tlcourse.diskcache.DiskCache` (private: see its trust model), or ``None`` for no
+    cache; ``n_jobs`` as for ``joblib.Parallel`` (:func:`check_n_jobs`; ``None``: joblib's
+    setting), capped at the number of jobs to compute; ``progress`` shows a ``tqdm`` bar.
+    Returns a :class:`Results` list; raises the first error of a job, or a ``RuntimeError`` if
+    the backend delivered fewer results than jobs.
     """
+    if not callable(func):
+        raise TypeError(f"func must be a function, got {func!r}")
+    n_jobs = check_n_jobs(n_jobs)
+    if isinstance(jobs, str | bytes) or not isinstance(jobs, Sequence):
+        raise TypeError(f"jobs must be a sequence of argument tuples, got {type(jobs).__name__}")
+    for k, args in enumerate(jobs):
+        if not isinstance(args, tuple | list):
+            raise TypeError(f"jobs[{k}] must be a tuple of the function's arguments, got "
+                            f"{type(args).__name__}")
     jobs = [tuple(args) for args in jobs]
-    name = f"{func.__module__}.{func.__qualname__}"
-    stored = None
-    hits = [False] * len(jobs)
-    if cache is not None:
-        stored = Memory(Path(cache), verbose=0).cache(_stored, ignore=["result"])
-        hits = [stored.check_call_in_cache(name, *args) for args in jobs]
-    todo = [args for args, hit in zip(jobs, hits, strict=True) if not hit]
+    store = None if cache is None else DiskCache(cache)
+    results = [MISSING] * len(jobs)
+    if store is not None:
+        results = [store.load(func, args) for args in jobs]
+    todo = [i for i, result in enumerate(results) if result is MISSING]
     bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc=desc, disable=not progress)
-    computed = []
+    delivered = 0
+
+    def keep(i: int, result) -> None:
+        nonlocal delivered
+        results[i] = result
+        if store is not None:
+            store.save(func, jobs[i], result)
+        delivered += 1
+        bar.update()
+
     client = _dask_client()
-    if todo and client is not None:
-        computed = _run_on_dask(client, func, todo, bar)
-    elif todo:
-        for result in Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(func)(*args) for args in todo
-        ):
-            computed.append(result)
-            bar.update()
-    bar.close()
-    if len(computed) != len(todo):
-        raise RuntimeError(f"{desc}: {len(computed)} of {len(todo)} jobs delivered a result; "
+    try:
+        if todo and client is not None:
+            for k, result in _run_on_dask(client, func, [jobs[i] for i in todo]):
+                keep(todo[k], result)
+        elif todo:
+            workers = min(effective_n_jobs(n_jobs), len(todo))
+            outputs = Parallel(n_jobs=workers, return_as="generator")(
+                delayed(func)(*jobs[i]) for i in todo)
+            for i, result in zip(todo, outputs, strict=False):
+                keep(i, result)
+    finally:
+        bar.close()
+    if delivered != len(todo):
+        raise RuntimeError(f"{desc}: {delivered} of {len(todo)} jobs delivered a result; "
                            "no partial table is returned")
-    results, fresh = Results(), iter(computed)
-    for args, hit in zip(jobs, hits, strict=True):
-        if stored is None:
-            results.append(next(fresh))
-        elif hit:
-            results.append(stored(name, *args))
-        else:
-            results.append(stored(name, *args, result=next(fresh)))
-    results.from_cache = sum(hits)
-    return results
+    out = Results(results)
+    out.from_cache = len(jobs) - len(todo)
+    return out
 
 
 def _dask_client():
@@ -109,20 +132,18 @@ def _dask_client():
     return backend.client
 
 
-def _run_on_dask(client, func: Callable, todo: list[tuple], bar) -> list:
-    """``[func(*args) for args in todo]`` on the client's cluster, in order; the first failure
-    (a job's exception, or ``KilledWorker``) cancels the rest and is raised."""
+def _run_on_dask(client, func: Callable, todo: list[tuple]):
+    """``(k, func(*todo[k]))`` for each job on the client's cluster, as they finish; the first
+    failure (a job's exception, or ``KilledWorker``) cancels the rest and is raised."""
     from distributed import as_completed
 
     futures = [client.submit(func, *args, pure=False) for args in todo]
+    position = {future.key: k for k, future in enumerate(futures)}
     try:
         for future in as_completed(futures):
-            if future.status != "finished":
-                future.result()  # raises the job's error
-            bar.update()
-        return client.gather(futures)
+            yield position[future.key], future.result()  # raises the job's error
     finally:
         client.cancel([f for f in futures if not f.done()])
 
 
-__all__ = ["Results", "run_jobs"]
+__all__ = ["Results", "check_n_jobs", "run_jobs"]

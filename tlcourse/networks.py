@@ -48,7 +48,7 @@ from ._checks import (
     check_samples,
 )
 from .data import Task
-from .diskcache import cached, code_fingerprint
+from .diskcache import cached
 from .featuremap import NET_ACTIVATIONS, outputs
 from .specs import DEVICES, Recipe
 from .stats import error_and_stderr
@@ -394,9 +394,9 @@ def train_source(
     ``(W, v)``, as :meth:`TwoLayerNet.weights`). Measure the source test error with
     :func:`test_error` on fresh samples.
 
-    ``cache`` (``True``: :func:`tlcourse.diskcache.default_cache_dir`, or a folder) keeps the
-    trained network on disk, keyed by every argument and by the code
-    (:func:`tlcourse.diskcache.code_fingerprint`): the same call later returns the same weights,
+    ``cache`` (``True``: :func:`tlcourse.diskcache.default_cache_dir`, or a private folder) keeps
+    the trained network on disk (:class:`tlcourse.diskcache.DiskCache`), keyed by every argument
+    and by the package's code: the same call later returns the same weights,
     history and random start without training. It needs an integer ``rng`` (a generator would not
     advance as training would advance it).
     """
@@ -412,8 +412,7 @@ def train_source(
     if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
         raise TypeError(f"cache needs an integer rng (a seed), got {type(rng).__name__}")
     state = cached(_trained_source_state, cache)(task, n_samples, K, int(rng), activation,
-                                                 str(dtype), str(device), recipe,
-                                                 code_fingerprint())
+                                                 str(dtype), str(device), recipe)
     W, v, initial, history = state
     net = TwoLayerNet.from_weights(W, v, activation, dtype=dtype, device=device)
     net.initial_weights, net.history = initial, history
@@ -430,11 +429,9 @@ def _trained_source(task, n_samples, K, rng, activation, dtype, device, recipe) 
     return net
 
 
-def _trained_source_state(task, n_samples, K, rng, activation, dtype, device, recipe,
-                          fingerprint):
-    """What the disk cache keeps of :func:`_trained_source` (``dtype`` and ``device`` as strings;
-    ``fingerprint``, unused here, is the code's): the weights as stored (``W``, ``v``), the random
-    start and the history."""
+def _trained_source_state(task, n_samples, K, rng, activation, dtype, device, recipe):
+    """What the disk cache keeps of :func:`_trained_source` (``dtype`` and ``device`` as
+    strings): the weights as stored (``W``, ``v``), the random start and the history."""
     dtype = getattr(torch, dtype.removeprefix("torch."))
     net = _trained_source(task, n_samples, K, rng, activation, dtype, torch.device(device), recipe)
     W, v = (p.detach().cpu().numpy() for p in (net.W, net.v))

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import theory
-from ._checks import check_array, check_choice, check_int, check_positive
+from ._checks import check_array, check_choice, check_positive
 from .data import Task, make_target
 from .firstlayer import alignment
-from .jobs import run_jobs
+from .jobs import check_n_jobs, run_jobs
 
 KNOBS = (
     "teacher_perturbation",
@@ -111,8 +111,7 @@ def gain_map(
     if alphas.ndim != 1 or alphas.size == 0:
         raise ValueError(f"alphas must be a non-empty 1-d sequence, got shape {alphas.shape}")
     check_positive(lam, "lam")
-    if n_jobs is not None:
-        n_jobs = check_int(n_jobs, "n_jobs")
+    n_jobs = check_n_jobs(n_jobs)
     values = values.astype(int) if knob.startswith("latent") else values.astype(np.float64)
     rows = run_jobs(
         _map_row,

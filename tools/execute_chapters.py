@@ -10,6 +10,13 @@ already in the cache (unchanged since their last execution) are skipped.
 A chapter that fails stops the run with its name and the failing cell's traceback (a hung cell
 fails after ``timeout`` seconds with the cell named). ``make book`` runs this script first.
 
+Ctrl-C or SIGTERM (to this process or to its process group, as ``make`` passes them on) stops the
+run within seconds: every process it started (the pool's workers, their kernels and whatever the
+chapters started) is frozen, then killed, so that none survives it or starts another chapter; a
+chapter being stored in the execution cache is stored whole first. The chapters finished before
+the signal stay in the cache, so a rerun executes only the rest. The exit code is 128 + the
+signal's number.
+
 ``--executed DIR`` takes the chapters that nbval has just executed in the tests (``conftest.py``
 writes ``DIR/<chapter>.json`` when ``TLCOURSE_RECORD_EXECUTION=DIR``): a chapter whose code cells
 are exactly those of the record gets the record's outputs instead of a second execution. ``make
@@ -21,7 +28,9 @@ Usage: ``python tools/execute_chapters.py --cache _build/.jupyter_cache --jobs 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -94,11 +103,105 @@ def execute(path: str, nb, timeout: int) -> tuple:
     return result.nb, result.time, result.exc_string if result.err is not None else None, slowest
 
 
+class Interrupted(Exception):
+    """A SIGINT or SIGTERM asked the run to stop."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class Signals:
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread, once: later signals are
+    ignored, so that they cannot cut the clean-up short. Inside :meth:`protected` (a chapter
+    being stored) the stop waits for the end of the block."""
+
+    def __init__(self) -> None:
+        self.pending: int | None = None
+        self.depth = 0
+        self.raised = False
+
+    def __enter__(self) -> Signals:
+        self.previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT,
+                                                                      signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame) -> None:
+        self.pending = self.pending or signum
+        if self.depth == 0:
+            self._raise()
+
+    def _raise(self) -> None:
+        if not self.raised:
+            self.raised = True
+            raise Interrupted(self.pending)
+
+    @contextlib.contextmanager
+    def protected(self):
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if self.depth == 0 and self.pending is not None:
+            self._raise()
+
+
+def _ignore(signum: int, frame) -> None:
+    """A worker's SIGINT and SIGTERM: the parent stops the worker and its kernel (a handler,
+    not SIG_IGN, so that the kernels it starts get the default handlers back)."""
+
+
+def _worker_init() -> None:
+    """A pool worker leaves SIGINT and SIGTERM to the parent, and dies with it (Linux)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _ignore)
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the parent still stops it
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def end_descendants(timeout: float = 5.0) -> int:
+    """Kill every process this one started, however deep, and return how many.
+
+    They are frozen first (SIGSTOP), again and again until no new one appears, so that none can
+    start another (a worker its next kernel, a kernel a subprocess) between the listing and the
+    kill; then each gets SIGKILL and is waited for (up to ``timeout`` seconds in all).
+    """
+    import psutil
+
+    frozen: dict[int, psutil.Process] = {}
+    while True:
+        new = [p for p in psutil.Process().children(recursive=True) if p.pid not in frozen]
+        if not new:
+            break
+        for process in new:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.suspend()
+                frozen[process.pid] = process
+    for process in frozen.values():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(list(frozen.values()), timeout=timeout)
+    return len(frozen)
+
+
+def shown(path: Path) -> Path:
+    """``path`` relative to the repository when it lies inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", type=Path, required=True, help="the build's jupyter-cache")
     parser.add_argument("--jobs", type=int, default=2, help="chapters executed at a time")
-    parser.add_argument("--only", nargs="+", type=Path, help="these chapters only (paths)")
+    parser.add_argument("--only", nargs="+", type=Path,
+                        help="these chapters only (paths; in this order; any MyST notebook)")
     parser.add_argument("--timeout", type=int,
                         help="seconds per cell (default: execute.timeout of _config.yml)")
     parser.add_argument("--executed", type=Path,
@@ -108,7 +211,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if args.timeout is not None and args.timeout < 1:
         parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
+    for path in args.only or []:
+        if not path.is_file():
+            parser.error(f"--only: {path} is not a file")
+    with Signals() as signals:
+        try:
+            return run(args, signals)
+        except Interrupted as stop:
+            killed = end_descendants()
+            print(f"execute: stopped by {stop}: {killed} processes ended (workers, kernels and "
+                  "what they started); the chapters finished before it are in the execution "
+                  "cache, a rerun executes the rest", flush=True)
+            return 128 + stop.signum
 
+
+def run(args: argparse.Namespace, signals: Signals) -> int:
+    """The run of :func:`main`, its arguments checked; every store into the execution cache is
+    protected from ``signals``."""
     from jupyter_cache import get_cache
     from jupyter_cache.cache.main import CacheBundleIn
 
@@ -119,10 +238,7 @@ def main(argv: list[str] | None = None) -> int:
 
     todo = []
     total = from_nbval = 0
-    only = {path.resolve() for path in args.only or []}
-    for path in toc.sources(ROOT):
-        if only and path.resolve() not in only:
-            continue
+    for path in [p.resolve() for p in args.only] if args.only else toc.sources(ROOT):
         nb = read_notebook(path, extensions)
         if nb is None:
             continue
@@ -136,12 +252,13 @@ def main(argv: list[str] | None = None) -> int:
             None, "")
         if done is None:
             if args.executed:
-                print(f"execute: {path.relative_to(ROOT)}: not taken from nbval ({why})",
-                      flush=True)
+                print(f"execute: {shown(path)}: not taken from nbval ({why})", flush=True)
             todo.append((path, nb))
             continue
-        cache.cache_notebook_bundle(CacheBundleIn(done, str(path), data={"executed_by": "nbval"}),
-                                    check_validity=False, overwrite=True)
+        with signals.protected():
+            cache.cache_notebook_bundle(CacheBundleIn(done, str(path),
+                                                      data={"executed_by": "nbval"}),
+                                        check_validity=False, overwrite=True)
         from_nbval += 1
     if from_nbval:
         print(f"execute: {from_nbval} chapters as nbval executed them in the tests "
@@ -155,23 +272,28 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     failed = []
     slowest = (None, -1, 0.0, "")
-    with ProcessPoolExecutor(args.jobs) as pool:
+    # no `with`: its exit waits for the running chapters, and a stop must not wait
+    pool = ProcessPoolExecutor(min(args.jobs, len(todo)), initializer=_worker_init)
+    try:
         futures = {pool.submit(execute, str(path), nb, timeout): path for path, nb in todo}
         for future in as_completed(futures):
-            path = futures[future].relative_to(ROOT)
+            path = shown(futures[future])
             executed, seconds, error, cell = future.result()
             if cell[1] > slowest[2]:
                 slowest = (path, *cell)
             if error is None:
-                cache.cache_notebook_bundle(
-                    CacheBundleIn(executed, str(futures[future]),
-                                  data={"execution_seconds": seconds}),
-                    check_validity=False, overwrite=True)
+                with signals.protected():
+                    cache.cache_notebook_bundle(
+                        CacheBundleIn(executed, str(futures[future]),
+                                      data={"execution_seconds": seconds}),
+                        check_validity=False, overwrite=True)
                 print(f"execute: {path} in {seconds:.0f} s (slowest cell: {cell[0]}, "
                       f"{cell[1]:.1f} s)", flush=True)
             else:
                 failed.append(path)
                 print(f"execute: {path} FAILED after {seconds:.0f} s\n{error}", flush=True)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     print(f"execute: {len(todo) - len(failed)} of {total} chapters executed in "
           f"{time.monotonic() - t0:.0f} s ({total - len(todo)} were in the execution cache)",
           flush=True)

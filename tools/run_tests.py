@@ -15,13 +15,19 @@
 Each stage prints a progress line when it starts and ends; the run ends with a one-line summary
 (tests passed/failed, chapters executed, book built, browser pages checked) and exits non-zero if
 anything failed. A stage that fails stops the run: later stages would test something broken.
+
+Ctrl-C or SIGTERM stops the run: the running stage (its own process group: pytest and its workers,
+or make and the book's executor, which ends its kernels itself) gets SIGTERM, then SIGKILL after
+8 s if it is still there; the run exits with 128 + the signal's number.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -67,17 +73,63 @@ class Tally:
                 self.pages.add(page.group(1))
 
 
+class Stopped(Exception):
+    """SIGINT or SIGTERM: the run stops."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+RUNNING: list[subprocess.Popen] = []  # the stage being run, for the signal handler
+
+
+def stop_on_signals() -> None:
+    """On SIGINT or SIGTERM, send SIGTERM to the running stage's process group and raise
+    :class:`Stopped` (:func:`_run` waits for the stage to end, 8 s at most, then kills what is
+    left of its group)."""
+
+    def stop(signum: int, frame) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut this short
+            signal.signal(sig, signal.SIG_IGN)
+        for child in RUNNING:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+        raise Stopped(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+
+def _run(cmd: list[str], env: dict, **kw) -> int:
+    """``cmd``'s exit code; it runs in a process group of its own, which a signal ends whole."""
+    child = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, **kw)
+    RUNNING.append(child)
+    try:
+        return child.wait()
+    except Stopped:
+        try:
+            child.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):  # whatever of the group is left
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        raise
+    finally:
+        RUNNING.remove(child)
+
+
 def stage(number: int, title: str, cmd: list[str], env: dict, log: Path | None = None) -> bool:
     """Run one stage, with a line when it starts and one when it ends; True if it passed."""
     print(f"\n==> stage {number}/3 (at {time.strftime('%H:%M:%S')}): {title}", flush=True)
     print(f"    $ {' '.join(cmd)}", flush=True)
     t0 = time.monotonic()
     if log is None:
-        code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        code = _run(cmd, env)
     else:
         with open(log, "w", encoding="utf-8") as out:
-            code = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT).returncode
+            code = _run(cmd, env, stdout=out, stderr=subprocess.STDOUT)
         if code != 0:
             lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
             problems = [line for line in lines if re.search(r"WARNING|ERROR|Error|Timeout", line)]
@@ -101,6 +153,16 @@ def book_executions(log: Path) -> tuple[int, int, int]:
 
 
 def main() -> int:
+    stop_on_signals()
+    try:
+        return run_all()
+    except Stopped as stop:
+        print(f"\nstopped by {stop}", flush=True)
+        return 128 + stop.signum
+
+
+def run_all() -> int:
+    """The three stages and the summary (:func:`main`)."""
     OUT.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TLCOURSE_SIZE="fast")
     env.setdefault("OMP_NUM_THREADS", "1")

@@ -28,7 +28,10 @@ Usage (from the repository root, with the project's virtual environment)::
         --chapters book/chmm.md book/hmm.md --cell-timeout 120 --report _build/stress.json
 
 It prints one line per execution, then the hangs, their rate (with a 95% upper bound) per chapter
-and mode, and exits 1 if any execution hung or failed.
+and mode, and exits 1 if any execution hung or failed. The message timelines of the book-way
+executions go to a private folder of the temporary directory (``tempfile.mkdtemp``: readable by
+you only, a fresh name each run, files created without following links), kept and named when an
+execution hung or failed, removed otherwise.
 """
 
 from __future__ import annotations
@@ -143,7 +146,14 @@ def _verdict(diagnosis: dict, kernel_busy: bool | None) -> str:
     return f"{HANG}: the kernel started the cell, went idle, and no reply reached the client"
 
 
-def _execute_book_way(path: str, cell_timeout: int) -> dict:
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` (never an existing file, never through a symbolic link) holding ``text``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def _execute_book_way(path: str, cell_timeout: int, traces: Path) -> dict:
     """Execute one chapter as the book build does; on a timeout, diagnose before the kernel dies."""
     import jupytext
     import nbclient.client
@@ -254,10 +264,8 @@ def _execute_book_way(path: str, cell_timeout: int) -> dict:
                                  allow_errors=False, meta_override=True)
     outcome = {"time": round(result.time, 2), "ok": result.err is None, **_delays(trace)}
     # the whole message timeline, for a post-mortem of a slow or hung execution
-    traces = Path(tempfile.gettempdir()) / "tlcourse-stress"
-    traces.mkdir(exist_ok=True)
     outcome["trace_file"] = str(traces / f"{time.strftime('%H%M%S')}-{os.getpid()}.json")
-    Path(outcome["trace_file"]).write_text(json.dumps(trace), encoding="utf-8")
+    _write_private(Path(outcome["trace_file"]), json.dumps(trace))
     if result.err is not None:
         verdict = (state["diagnosis"] or {}).get("verdict", "")
         outcome["status"] = (HANG if verdict.startswith(HANG)
@@ -306,14 +314,14 @@ def _child_env(cold: bool, size: str) -> tuple[dict, list[str]]:
     return env, temps
 
 
-def run_one(job: dict, args: argparse.Namespace) -> dict:
+def run_one(job: dict, args: argparse.Namespace, traces: Path) -> dict:
     env, temps = _child_env(args.cold, args.size)
     try:
         if job["mode"] == "nbval":
             outcome = _execute_nbval_way(job["chapter"], args.cell_timeout, env)
         else:
             cmd = [sys.executable, __file__, "--child", job["chapter"],
-                   "--cell-timeout", str(args.cell_timeout)]
+                   "--cell-timeout", str(args.cell_timeout), "--traces", str(traces)]
             done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
             lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
             if lines:
@@ -355,10 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", type=int, default=0, help="busy processes beside the runs")
     parser.add_argument("--report", type=Path, help="write every outcome to this JSON file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--traces", type=Path, help=argparse.SUPPRESS)  # the parent's folder
     args = parser.parse_args(argv)
 
     if args.child:
-        print(json.dumps(_execute_book_way(args.child, args.cell_timeout)), flush=True)
+        print(json.dumps(_execute_book_way(args.child, args.cell_timeout, args.traces)),
+              flush=True)
         return 0
     for name, value in (("--runs", args.runs), ("--concurrency", args.concurrency),
                         ("--cell-timeout", args.cell_timeout)):
@@ -383,9 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[dict] = []
     lock = threading.Lock()
     t0 = time.monotonic()
+    traces = Path(tempfile.mkdtemp(prefix="tlcourse-stress-"))  # private: mode 0700, fresh name
 
     def work(job: dict) -> None:
-        outcome = run_one(job, args)
+        outcome = run_one(job, args, traces)
         with lock:
             outcomes.append(outcome)
             where = ""
@@ -406,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ThreadPoolExecutor(args.concurrency) as pool:
             list(pool.map(work, jobs))
+    except BaseException:  # interrupted: nothing left behind
+        shutil.rmtree(traces, ignore_errors=True)
+        raise
     finally:
         for burner in burners:
             burner.kill()
@@ -433,6 +447,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n--- {outcome['status']}: run {outcome['run']}, {outcome['mode']}, "
               f"{outcome['chapter']}")
         print(json.dumps(outcome.get("diagnosis") or outcome.get("error"), indent=1)[:8000])
+    if hangs or errors:
+        print(f"\nthe message timelines are kept in {traces}")
+    else:
+        shutil.rmtree(traces, ignore_errors=True)
     return 1 if hangs or errors else 0
 
 

@@ -19,7 +19,13 @@ fails for one that lacks it):
   gives a false :class:`Feedback` tagged ``"not_attempted"``;
 - when a student's function raises, the checker does not: the :class:`Feedback` (tag
   ``"raised"``) names the exception and its message. Errors in the checker's *other* arguments
-  (a bad ``activation``, ``lam`` ...) still raise, with a message naming the argument.
+  (a bad ``activation``, ``lam`` ...) still raise, with a message naming the argument;
+- an answer the checker cannot judge (not a number or a function where one is expected, NaN or
+  infinite values, a wrong shape) gets a false :class:`Feedback` naming the problem and where it
+  came from ("what your function returned for V = 10 is NaN"), tagged ``"type"``, ``"nan"`` or
+  ``"shape"``: never "Correct", never an exception. Checkers read answers with :func:`numeric`
+  and :func:`function` and compare them with :func:`close`, the one comparison of the checkers
+  (no broadcasting, NaN never close).
 
 So a solution cell in the book ends with a checker call that receives the student's function, or
 a value computed by calling it directly (``check_kappa1(kappa1("sign"))``, not
@@ -37,11 +43,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["NOT_ATTEMPTED", "RAISED", "Feedback", "checker", "first_mistake", "is_checker"]
+import numpy as np
+
+__all__ = ["NOT_ATTEMPTED", "RAISED", "Feedback", "NotJudged", "checker", "close", "first_mistake",
+           "function", "is_checker", "is_number", "numeric"]
 
 NOT_ATTEMPTED = "not_attempted"  # diagnosis of an untouched stub
 RAISED = "raised"  # diagnosis of a student's function that raised
@@ -88,6 +98,78 @@ def first_mistake(
         if (is_reference is None or not is_reference(value)) and matches(value):
             return Feedback(False, prefix + message, tag)
     return None
+
+
+# --- reading and comparing answers -----------------------------------------------------------
+class NotJudged(Exception):
+    """An answer a checker cannot judge; ``feedback`` says why. Raised by :func:`numeric` and
+    :func:`function`; :func:`checker` returns its feedback."""
+
+    def __init__(self, feedback: Feedback) -> None:
+        super().__init__(feedback.message)
+        self.feedback = feedback
+
+
+def numeric(value, name: str, *, shape: tuple | None = ()) -> float | np.ndarray:
+    """A student's ``value`` as a finite float (``shape=()``) or a finite float64 array of
+    ``shape`` (``None``: any shape), else :class:`NotJudged` naming ``name`` and the problem.
+
+    Nothing is coerced: a string, a boolean, ``None`` or a ragged list is not a number.
+    """
+    if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
+        kind = f"a {type(value).__name__}"
+    else:
+        try:
+            arr = np.asarray(value)
+        except Exception:  # noqa: BLE001 - ragged lists, tensors that need grad, ...
+            arr = None
+        kind = (f"a {type(value).__name__}" if arr is None or arr.dtype.kind not in "iuf"
+                else None)
+    if kind is not None:
+        what = "a number" if shape == () else "an array of numbers"
+        raise NotJudged(Feedback(False, f"{name} must be {what}, got {kind} ({value!r:.60}).",
+                                 "type"))
+    if shape is not None and arr.shape != tuple(shape):
+        want = "a single number" if shape == () else f"shape {tuple(shape)}"
+        raise NotJudged(Feedback(False, f"{name} has shape {arr.shape}, expected {want}.",
+                                 "shape"))
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        if arr.ndim == 0:
+            what = "NaN" if np.isnan(arr) else f"infinite ({arr.item()})"
+            raise NotJudged(Feedback(False, f"{name} is {what}.", "nan"))
+        raise NotJudged(Feedback(False, f"{name} has {int(bad.sum())} of {arr.size} entries "
+                                 "that are NaN or infinite.", "nan"))
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def function(value, name: str, signature: str) -> Callable:
+    """A student's ``value`` if it is callable, else :class:`NotJudged` asking for a function
+    ``signature`` (e.g. ``"(y, omega, V) -> eta"``)."""
+    if not callable(value):
+        raise NotJudged(Feedback(False, f"{name} must be a function {signature}, got "
+                                 f"{type(value).__name__} ({value!r:.60}).", "type"))
+    return value
+
+
+def close(answer, reference, *, rtol: float = 0.0, atol: float = 0.0) -> bool:
+    """Whether ``|answer - reference| <= atol + rtol |reference|`` everywhere, with the same
+    shape (no broadcasting). ``False`` for NaN, for non-numbers, and for different shapes."""
+    try:
+        a = np.asarray(answer, dtype=np.float64)
+        b = np.asarray(reference, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != b.shape:
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        return bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+def is_number(value) -> bool:
+    """Whether ``value`` is a real number (not a boolean)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 # --- the shared rule: untouched stubs and students' exceptions -----------------------------------
@@ -180,6 +262,8 @@ def checker(fn: Callable | None = None, *, answers: tuple[str, ...] | None = Non
                     bound.arguments[name] = watch.wrap(value)
             try:
                 return func(*bound.args, **bound.kwargs)
+            except NotJudged as unjudged:
+                return unjudged.feedback
             except _NotAttempted as stub:
                 return _not_attempted(f"{stub.name} returned {stub.returned!r}")
             except Exception as exc:

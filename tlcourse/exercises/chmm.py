@@ -14,12 +14,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from .._checks import check_fraction, check_int
-from . import Feedback, checker, first_mistake
+from . import Feedback, checker, close, first_mistake, function, numeric
 
 _D_CHECK = 40_000  # large, so that cosines and norms fluctuate by well under 1%
 _DELTA = 0.36  # sqrt(1 - 0.36) = 0.8: the mistakes below give clearly different cosines
@@ -43,36 +42,34 @@ def check_teacher_perturbation(perturb) -> Feedback:
     Tolerances are six standard deviations of the cosine (``delta / sqrt(D)``) and of the squared
     norm ratio (about ``(1 + 2 delta) / sqrt(D)``) at this ``D``.
     """
-    if not callable(perturb):
-        raise TypeError(
-            f"perturb must be a function (theta, delta, rng) -> theta_t, got {perturb!r}"
-        )
+    function(perturb, "perturb", "(theta, delta, rng) -> theta_t")
     theta = np.random.default_rng(7).standard_normal(_D_CHECK)
     D = theta.size
+    calls = {"out": (_DELTA, 1), "again": (_DELTA, 1), "other": (_DELTA, 2), "zero": (0.0, 1)}
     try:
-        out = np.asarray(perturb(theta.copy(), _DELTA, 1), dtype=float)
-        again = np.asarray(perturb(theta.copy(), _DELTA, 1), dtype=float)
-        other = np.asarray(perturb(theta.copy(), _DELTA, 2), dtype=float)
-        zero = np.asarray(perturb(theta.copy(), 0.0, 1), dtype=float)
+        got = {key: perturb(theta.copy(), *args) for key, args in calls.items()}
     except Exception as err:  # the student's code: report, do not crash the checker
         return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "error")
+    got = {key: numeric(value, f"what your function returned for delta = {calls[key][0]}, "
+                        f"rng = {calls[key][1]}", shape=None) for key, value in got.items()}
+    out, again, other, zero = got["out"], got["again"], got["other"], got["zero"]
 
     if out.shape != (D,):
         return Feedback(False, f"the output has shape {out.shape}, expected the teacher's ({D},).",
                         "shape")
-    if not np.array_equal(out, again):
+    if not close(out, again):
         return Feedback(False, "two calls with the same rng gave different teachers: draw theta' "
                         "from np.random.default_rng(rng), not from a global random state.",
                         "not_reproducible")
-    if np.allclose(out, other):
+    if close(out, other, rtol=1e-5, atol=1e-8):
         return Feedback(False, "rng = 1 and rng = 2 gave the same teacher: theta' must be fresh "
                         "noise drawn from rng, not a fixed vector.", "not_fresh")
     cos, norm2 = _stats(theta, out)
     tol_cos = 6 * _DELTA / math.sqrt(D)
     tol_norm = 6 * (1 + 2 * _DELTA) / math.sqrt(D)
     right_cos = math.sqrt(1 - _DELTA)
-    if abs(cos - right_cos) <= tol_cos and abs(norm2 - 1) <= tol_norm:
-        if not np.allclose(zero, theta):
+    if close(cos, right_cos, atol=tol_cos) and close(norm2, 1, atol=tol_norm):
+        if not close(zero, theta, rtol=1e-5, atol=1e-8):
             return Feedback(False, "right at delta = 0.36, but at delta = 0 the target teacher "
                             "must be the source teacher.", "delta_zero")
         return Feedback(True, f"cosine with theta {cos:.4f} (expected sqrt(1 - delta) = "
@@ -80,17 +77,17 @@ def check_teacher_perturbation(perturb) -> Feedback:
                         "correct")
     a, b = 1 - _DELTA, _DELTA
     no_sqrt = (a / math.hypot(a, b), a**2 + b**2)
-    if abs(cos - no_sqrt[0]) <= tol_cos and abs(norm2 - no_sqrt[1]) <= tol_norm:
+    if close(cos, no_sqrt[0], atol=tol_cos) and close(norm2, no_sqrt[1], atol=tol_norm):
         return Feedback(False, "weights (1 - delta) and delta do not preserve the norm of the "
                         "teacher; use sqrt(1 - delta) and sqrt(delta).", "missing_sqrt")
-    if abs(cos - math.sqrt(_DELTA)) <= tol_cos:
+    if close(cos, math.sqrt(_DELTA), atol=tol_cos):
         return Feedback(False, f"cosine {cos:.3f} = sqrt(delta): the weights are swapped; "
                         "sqrt(1 - delta) multiplies theta and sqrt(delta) the fresh noise.",
                         "swapped")
     if cos > 1 - tol_cos:
         return Feedback(False, "the target teacher is parallel to theta: theta' must be "
                         "independent noise, not theta itself.", "noise_not_independent")
-    if abs(cos - right_cos) <= tol_cos:
+    if close(cos, right_cos, atol=tol_cos):
         return Feedback(False, f"the direction is right but the squared norm ratio is {norm2:.3g}, "
                         "not 1: do not rescale; with theta' standard Gaussian like theta, the "
                         "weights sqrt(1 - delta) and sqrt(delta) keep the norm.", "norm")
@@ -120,27 +117,24 @@ def check_label_agreement(value, delta: float | None = None,
             except Exception as err:  # noqa: BLE001 - the student's code may fail in any way
                 return Feedback(False, f"your function raised {type(err).__name__}: {err} "
                                 f"(called with delta = {d}).", "error")
-            if isinstance(got, bool) or not isinstance(got, numbers.Real):
-                return Feedback(False, f"at delta = {d} your function returned {got!r}; return "
-                                "a number, the fraction of samples labelled alike.", "not_number")
-            fb = check_label_agreement(float(got), d, n_samples)
+            got = numeric(got, f"what your function returned for delta = {d} (the fraction of "
+                          "samples labelled alike)")
+            fb = check_label_agreement(got, d, n_samples)
             if not fb:
                 return Feedback(False, f"at delta = {d}: {fb.message}", fb.diagnosis)
         return Feedback(True, "your agreement matches 1 - arccos(sqrt(1 - delta))/pi at delta = "
                         + ", ".join(map(str, _AGREEMENT_DELTAS)) + ".", "correct")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"value must be a real number or a function of delta, got {value!r}")
     if delta is None:
         raise TypeError("delta is required when value is a number")
-    value = float(value)
     delta = check_fraction(delta, "delta")
+    value = numeric(value, "value (a number or a function of delta)")
     ref = 1 - math.acos(math.sqrt(1 - delta)) / math.pi
     if n_samples is None:
         tol = 1e-3
     else:
         n_samples = check_int(n_samples, "n_samples", low=1)
         tol = max(4 * math.sqrt(ref * (1 - ref) / n_samples), 1e-3)
-    if abs(value - ref) <= tol:
+    if close(value, ref, atol=tol):
         return Feedback(True, f"{value:.4f} (reference 1 - arccos(sqrt(1 - delta))/pi = "
                         f"{ref:.4f}, tolerance {tol:.1e}).", "correct")
     angle = math.acos(math.sqrt(1 - delta))
@@ -157,8 +151,9 @@ def check_label_agreement(value, delta: float | None = None,
         (1 - delta, "one_minus_delta", "1 - delta is neither the cosine nor the agreement; the "
          "agreement is 1 - arccos(sqrt(1 - delta))/pi."),
     ]
-    found = first_mistake(candidates, lambda t: abs(value - t) <= tol,
-                          is_reference=lambda t: abs(t - ref) <= 2 * tol, prefix=f"{value:.4f}: ")
+    found = first_mistake(candidates, lambda t: close(value, t, atol=tol),
+                          is_reference=lambda t: close(t, ref, atol=2 * tol),
+                          prefix=f"{value:.4f}: ")
     if found is not None:
         return found
     return Feedback(False, f"{value:.4f}, expected {ref:.4f} (tolerance {tol:.1e}). Two labels "
@@ -180,8 +175,7 @@ def check_overlap_prediction(predict) -> Feedback:
     0`` within ``1e-3``. Names: ``1 - delta`` or ``delta`` for the cosine, ``sqrt(delta)``,
     a feature overlap that moves with the teacher knob, missing keys, an exception raised.
     """
-    if not callable(predict):
-        raise TypeError(f"predict must be a function of teacher_perturbation, got {predict!r}")
+    function(predict, "predict", "(teacher_perturbation) -> dict")
     for d in _OVERLAP_DELTAS:
         try:
             got = predict(d)
@@ -191,20 +185,18 @@ def check_overlap_prediction(predict) -> Feedback:
         if not isinstance(got, dict) or any(k not in got for k in _OVERLAP_KEYS):
             return Feedback(False, f"return a dict with the keys {', '.join(_OVERLAP_KEYS)}; got "
                             f"{got!r}.", "keys")
-        try:
-            vals = {k: float(got[k]) for k in _OVERLAP_KEYS}
-        except (TypeError, ValueError):
-            return Feedback(False, f"the overlaps must be numbers, got {got!r}.", "not_number")
+        vals = {k: numeric(got[k], f"the {k} your function returned for teacher_perturbation "
+                           f"= {d}") for k in _OVERLAP_KEYS}
         cos_ref = math.sqrt(1 - d)
         for key in ("shared_fraction", "feature_overlap"):
-            if abs(vals[key] - 1) > 1e-3:
+            if not close(vals[key], 1, atol=1e-3):
                 hint = (" Teacher perturbation leaves F untouched: the feature overlap stays 1."
                         if key == "feature_overlap" else
                         " No latent direction is added or removed: all are shared.")
                 return Feedback(False, f"at teacher_perturbation = {d}, {key} = {vals[key]:.4f}, "
                                 f"expected 1.{hint}", key)
         c = vals["teacher_cosine"]
-        if abs(c - cos_ref) <= 1e-3:
+        if close(c, cos_ref, atol=1e-3):
             continue
         candidates = [
             (1 - d, "one_minus_delta", "1 - delta is the squared cosine; the cosine is "
@@ -213,8 +205,8 @@ def check_overlap_prediction(predict) -> Feedback:
              "cosine with the source teacher is sqrt(1 - delta)."),
             (d, "delta", "delta is the knob itself; the cosine is sqrt(1 - delta)."),
         ]
-        found = first_mistake(candidates, lambda t, c=c: abs(c - t) <= 1e-3,
-                              is_reference=lambda t, ref=cos_ref: abs(t - ref) <= 2e-3,
+        found = first_mistake(candidates, lambda t, c=c: close(c, t, atol=1e-3),
+                              is_reference=lambda t, ref=cos_ref: close(t, ref, atol=2e-3),
                               prefix=f"teacher_cosine at delta = {d} is {c:.4f}: ")
         if found is not None:
             return found
@@ -240,26 +232,25 @@ def check_composed_target(dims) -> Feedback:
     """
     from ..data import make_source, make_target, overlaps
 
-    if not callable(dims):
-        raise TypeError(f"dims must be a function (D, r, a) -> (D_t, D_shared, fraction), "
-                        f"got {dims!r}")
+    function(dims, "dims", "(D, r, a) -> (D_t, D_shared, fraction)")
     for D, r, a in _COMPOSED_CASES:
         src = make_source(D, 3, rng=0)
         ov = overlaps(src, make_target(src, latent_removed=r, latent_added=a, rng=0))
         ref = (ov["D_b"], ov["D_shared"], ov["shared_fraction"])
         try:
             got = dims(D, r, a)
-            got = tuple(float(g) for g in got)
         except Exception as err:  # noqa: BLE001 - the student's code may fail in any way
             return Feedback(False, f"your function raised {type(err).__name__}: {err} (called "
                             f"with D, r, a = {D}, {r}, {a}); return three numbers.", "error")
-        if len(got) != 3:
+        got = numeric(got, f"what your function returned for D, r, a = {D}, {r}, {a}",
+                      shape=None)
+        if got.shape != (3,):
             return Feedback(False, f"return three numbers (D_t, D_shared, shared_fraction), got "
-                            f"{len(got)}.", "shape")
+                            f"{got.size}.", "shape")
         where = f"for D, r, a = {D}, {r}, {a}: "
-        if np.allclose(got, ref):
+        if close(got, ref, rtol=1e-5, atol=1e-8):
             continue
-        D_t, shared, frac = got
+        D_t, shared, frac = got.tolist()
         if D_t != ref[0]:
             if D_t == D + a:
                 return Feedback(False, where + f"D_t = {D_t:g}: the deletion of r = {r} "

@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from .. import activations
 from .._checks import check_choice, check_int
-from . import Feedback, checker, first_mistake
+from . import Feedback, checker, close, first_mistake, function, numeric
 
 _EXACT_TOL = 1e-3  # an exact answer (closed form, quadrature) must be this close
 
@@ -29,10 +28,8 @@ def check_kappa1(value: float, activation: str = "sign", n_samples: int | None =
     mistakes (kappa1 squared, the wrong sign, kappa0 or kappa_star instead, the normalisation of a
     Gauss-Hermite rule or of the Gaussian density) are named.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"value must be a real number, got {value!r}")
     check_choice(activation, "activation", activations.ACTIVATIONS)
-    value = float(value)
+    value = numeric(value, "value")
     k = activations.kappas(activation)
     if n_samples is None:
         tol = _EXACT_TOL
@@ -43,7 +40,7 @@ def check_kappa1(value: float, activation: str = "sign", n_samples: int | None =
         )
         tol = max(4 * math.sqrt(max(second - k.kappa1**2, 0.0) / n_samples), _EXACT_TOL)
     ref = k.kappa1
-    if abs(value - ref) <= tol:
+    if close(value, ref, atol=tol):
         return Feedback(True, f"kappa1 = {value:.4f} (reference {ref:.4f}, tolerance {tol:.1e}).",
                         "correct")
     candidates = [
@@ -63,11 +60,12 @@ def check_kappa1(value: float, activation: str = "sign", n_samples: int | None =
         (2 * ref, "factor_2", "too large by a factor 2."),
         (ref / 2, "factor_half", "too small by a factor 2."),
     ]
-    found = first_mistake(candidates, lambda t: abs(value - t) <= tol,
-                          is_reference=lambda t: abs(t - ref) <= 2 * tol, prefix=f"{value:.4f}: ")
+    found = first_mistake(candidates, lambda t: close(value, t, atol=tol),
+                          is_reference=lambda t: close(t, ref, atol=2 * tol),
+                          prefix=f"{value:.4f}: ")
     if found is not None:
         return found
-    if abs(value - ref) <= 0.02 * max(abs(ref), 1.0):
+    if close(value, ref, atol=0.02 * max(abs(ref), 1.0)):
         how = ("pass n_samples so that the tolerance matches your sample size" if n_samples is None
                else f"check it: {n_samples} samples rarely miss by this much")
         return Feedback(
@@ -107,10 +105,7 @@ def check_hmm_sampler(sampler) -> Feedback:
     feedback names a transposed output, a wrong or misplaced normalisation, a missing
     nonlinearity, and labels that are 0/1, flipped or not signs.
     """
-    if not callable(sampler):
-        raise TypeError(
-            f"sampler must be a function (F, theta, C, sigma) -> (X, y), got {sampler!r}"
-        )
+    function(sampler, "sampler", "(F, theta, C, sigma) -> (X, y)")
     F, theta, C = _reference_problem()
     (D, N), n = F.shape, C.shape[0]
     try:
@@ -124,7 +119,8 @@ def check_hmm_sampler(sampler) -> Feedback:
         )
     if not isinstance(out, tuple | list) or len(out) != 2:
         return Feedback(False, "return a pair (X, y).", "not_pair")
-    X, y = np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
+    X = numeric(out[0], "the X your sampler returned", shape=None)
+    y = numeric(out[1], "the y your sampler returned", shape=None)
 
     if X.shape == (N, n):
         return Feedback(False, f"X has shape {X.shape}: it is transposed; one row per sample, "
@@ -145,9 +141,9 @@ def check_hmm_sampler(sampler) -> Feedback:
          "sigma is applied to the latent vector before the feature map; apply it to "
          "F^T c / sqrt(D)."),
     ]
-    if not np.allclose(X, np.tanh(Z / np.sqrt(D))):
+    if not close(X, np.tanh(Z / np.sqrt(D)), rtol=1e-5, atol=1e-8):
         for ref, tag, message in x_wrong:
-            if np.allclose(X, ref):
+            if close(X, ref, rtol=1e-5, atol=1e-8):
                 return Feedback(False, "inputs: " + message, tag)
         return Feedback(False, "the inputs differ from sigma(C F / sqrt(D)) on the same latent "
                         "vectors C.", "inputs_unknown")
@@ -155,14 +151,15 @@ def check_hmm_sampler(sampler) -> Feedback:
     y_ref = _signs(C @ theta / np.sqrt(D))
     if y.shape != (n,):
         return Feedback(False, f"y has shape {y.shape}, expected (n,) = ({n},).", "label_shape")
-    if np.array_equal(y, y_ref):
+    if close(y, y_ref):
         return Feedback(True, "inputs and labels match the hidden manifold model.", "correct")
-    if np.array_equal(y, (y_ref + 1) / 2):
+    if close(y, (y_ref + 1) / 2):
         return Feedback(False, "labels must be -1/+1, not 0/1.", "labels_01")
-    if np.array_equal(y, -y_ref):
+    if close(y, -y_ref):
         return Feedback(False, "labels have the wrong sign: y = sign(theta . c / sqrt(D)).",
                         "labels_flipped")
-    if np.allclose(y, C @ theta / np.sqrt(D)) or np.allclose(y, np.tanh(C @ theta / np.sqrt(D))):
+    if (close(y, C @ theta / np.sqrt(D), rtol=1e-5, atol=1e-8)
+            or close(y, np.tanh(C @ theta / np.sqrt(D)), rtol=1e-5, atol=1e-8)):
         return Feedback(False, "labels must be signs: y = sign(theta . c / sqrt(D)), in {-1, +1}.",
                         "labels_not_sign")
     return Feedback(False, "the labels differ from sign(theta . c / sqrt(D)): the teacher acts on "

@@ -13,7 +13,6 @@ source*, *Four protocols and a baseline*).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from .. import activations, readout
 from .._checks import check_choice, check_fraction, check_positive
 from ..featuremap import NET_ACTIVATIONS, features
 from ..firstlayer import alignment
-from . import Feedback, checker, first_mistake
+from . import Feedback, checker, close, first_mistake, function, numeric
 
 
 @checker
@@ -33,20 +32,23 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
     a missing or different activation can each be named.
     """
     check_choice(activation, "activation", NET_ACTIVATIONS)
+    function(fn, "fn", "(W, X, activation) -> features")
     g = np.random.default_rng(0)
     N, K, n = 12, 5, 7
     W, X = g.standard_normal((K, N)), np.sign(g.standard_normal((n, N)))
     try:
-        got = np.asarray(fn(W.copy(), X.copy(), activation), dtype=float)
+        got = fn(W.copy(), X.copy(), activation)
     except Exception as exc:  # noqa: BLE001 - the student's code may fail in any way
         return Feedback(False, f"your function raised {type(exc).__name__}: {exc}", "raises")
+    got = numeric(got, f"what your function returned for W ({K}, {N}) and X ({n}, {N})",
+                  shape=None)
     ref = features(W, X, activation)
     if got.shape == (K, n):
         return Feedback(False, f"the shape is (K, n) = {got.shape}; return one row per sample, "
                         "(n, K): X @ W.T, not W @ X.T.", "transposed")
     if got.shape != (n, K):
         return Feedback(False, f"expected shape (n, K) = {(n, K)}, got {got.shape}.", "shape")
-    if np.allclose(got, ref, rtol=1e-6, atol=1e-9):
+    if close(got, ref, rtol=1e-6, atol=1e-9):
         return Feedback(True, f"your feature map matches phi(X W^T / sqrt(N)) ({activation}).",
                         "correct")
     phi = lambda h: activations.apply(activation, h)  # noqa: E731
@@ -66,7 +68,7 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
          f"you applied {other}; this network uses {activation}.")
         for other in NET_ACTIVATIONS if other != activation
     ]
-    found = first_mistake(candidates, lambda c: np.allclose(got, c, rtol=1e-6, atol=1e-9))
+    found = first_mistake(candidates, lambda c: close(got, c, rtol=1e-6, atol=1e-9))
     if found is not None:
         return found
     worst = float(np.max(np.abs(got - ref)))
@@ -83,12 +85,10 @@ def check_alignment(value: float, W, F) -> Feedback:
     projection with ``F^T F / N`` (not a projector unless ``F`` has orthonormal rows), and the
     random baseline ``D / N``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"value must be a real number, got {value!r}")
-    value = float(value)
     ref = alignment(W, F)
+    value = numeric(value, "value")
     W, F = np.asarray(W, dtype=float), np.asarray(F, dtype=float)
-    if abs(value - ref) <= 1e-6 * max(1.0, abs(ref)):
+    if close(value, ref, atol=1e-6 * max(1.0, abs(ref))):
         return Feedback(True, f"fraction in the latent span = {ref:.4f} (random: D/N = "
                         f"{F.shape[0] / F.shape[1]:.4f}).", "correct")
     D, N = F.shape
@@ -104,7 +104,7 @@ def check_alignment(value: float, W, F) -> Feedback:
         (D / N, "random_baseline",
          "D / N is what a random W gives on average, not the value for this W."),
     ]
-    found = first_mistake(candidates, lambda c: abs(value - c) <= 1e-6 * max(1.0, abs(c)))
+    found = first_mistake(candidates, lambda c: close(value, c, atol=1e-6 * max(1.0, abs(c))))
     if found is not None:
         return found
     return Feedback(False, f"expected a fraction in [0, 1] near {ref:.3f}, got {value:.4g}.",
@@ -123,15 +123,15 @@ def check_tl_readout(v, W, X, y, lam: float, activation: str = "erf") -> Feedbac
     lam = check_positive(lam, "lam")
     V = features(W, X, activation)
     K = V.shape[1]
-    v = np.asarray(v, dtype=float).ravel()
+    v = numeric(v, "v", shape=None).ravel()
     if v.shape != (K,):
         return Feedback(False, f"expected K = {K} readout weights, got shape {v.shape}.", "shape")
     ref = readout.fit_readout(V, y, lam)
 
-    def close(a):
-        return np.linalg.norm(v - a) <= 1e-3 * np.linalg.norm(a)
+    def near(a):
+        return close(np.linalg.norm(v - a), 0, atol=1e-3 * np.linalg.norm(a))
 
-    if close(ref):
+    if near(ref):
         g = np.linalg.norm(readout.gradient(v, V, y, lam))
         return Feedback(True, f"your readout is the minimiser (gradient norm {g:.2g}).", "correct")
     unscaled = readout.fit_readout(V * math.sqrt(K), y, lam)  # fitted on phi, not phi / sqrt(K)
@@ -148,7 +148,7 @@ def check_tl_readout(v, W, X, y, lam: float, activation: str = "erf") -> Feedbac
          "this minimises the *mean* loss with penalty lam / 2; the course's objective sums the "
          "losses (equivalently, the mean with lam / n)."),
     ]
-    found = first_mistake(candidates, close)
+    found = first_mistake(candidates, near)
     if found is not None:
         return found
     rel = np.linalg.norm(v - ref) / np.linalg.norm(ref)
@@ -163,10 +163,13 @@ def check_n_test(n, error: float, stderr: float) -> Feedback:
     error ``error``: ``n = ceil(error (1 - error) / stderr^2)`` (one sample of slack allowed)."""
     error = check_fraction(error, "error")
     stderr = check_positive(stderr, "stderr")
-    if isinstance(n, bool) or not isinstance(n, numbers.Real):
-        raise TypeError(f"n must be a number, got {n!r}")
-    ref = math.ceil(error * (1 - error) / stderr**2 * (1 - 1e-12))  # 40000.000000001 -> 40000
-    if ref - 1 <= n <= ref + 1:
+    numeric(n, "n")  # a finite number, or feedback saying what it is
+    if n < 1:
+        return Feedback(False, f"{n} test samples measure nothing: at least one is needed.",
+                        "too_few")
+    # 40000.000000001 -> 40000; at least one sample, even when e (1 - e) = 0
+    ref = max(1, math.ceil(error * (1 - error) / stderr**2 * (1 - 1e-12)))
+    if close(n, ref, atol=1):
         return Feedback(True, f"n = {ref}: sqrt(e (1 - e) / n) = "
                         f"{math.sqrt(error * (1 - error) / ref):.4f} <= {stderr}.", "correct")
     candidates = [
@@ -179,7 +182,7 @@ def check_n_test(n, error: float, stderr: float) -> Feedback:
         (0.25 / stderr**2, "worst_case",
          "1 / (4 se^2) is the worst case (e = 1/2): safe, but more than this error needs."),
     ]
-    found = first_mistake(candidates, lambda c: abs(n - c) <= 1 + 1e-9 * c)
+    found = first_mistake(candidates, lambda c: close(n, c, rtol=1e-9, atol=1))
     if found is not None:
         return found
     verdict = "too few" if n < ref else "more than needed"
@@ -201,8 +204,7 @@ def check_parameter_counts(count) -> Feedback:
     ``D`` and ``K`` cannot be confused. Names a forgotten teacher or readout, TL training the
     first layer, and the two protocols swapped; an exception raised is reported.
     """
-    if not callable(count):
-        raise TypeError(f"count must be a function (D, N, K) -> dict, got {count!r}")
+    function(count, "count", "(D, N, K) -> dict")
     for D, N, K in _COUNT_CASES:
         where = f"for D, N, K = {D}, {N}, {K}: "
         try:
@@ -213,6 +215,8 @@ def check_parameter_counts(count) -> Feedback:
         if not isinstance(got, dict) or any(k not in got for k in _COUNT_KEYS):
             return Feedback(False, f"return a dict with the keys {', '.join(_COUNT_KEYS)}; got "
                             f"{got!r}.", "keys")
+        for k in _COUNT_KEYS:  # numbers, or feedback saying which is not
+            numeric(got[k], f"the {k!r} count your function returned for D, N, K = {D}, {N}, {K}")
         ref = {"task": D * N + D, "network": K * N + K, "TL": K, "FT": K * N + K}
         if got["task"] != ref["task"]:
             hint = {D * N: "the teacher theta (D numbers) is part of the task too.",

@@ -15,13 +15,12 @@ a checker that runs a student's function reports the exception it raised instead
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from .. import phenomena, stats
 from .._checks import check_int
-from . import Feedback, checker, first_mistake
+from . import Feedback, checker, close, first_mistake, function, is_number, numeric
 
 _REL_TOL = 1e-3  # exact answers (interpolation, closed forms) must be this close, relatively
 
@@ -38,14 +37,8 @@ def _raised(err: Exception) -> Feedback:
     return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
 
 
-def _real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    return float(value)
-
-
 def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= _REL_TOL * max(abs(b), 1e-12)
+    return close(a, b, atol=_REL_TOL * max(abs(b), 1e-12))
 
 
 # test cases of a student's crossing function: (alpha, diff), crossing at the reference
@@ -101,10 +94,13 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
 
 def _check_crossing_value(value, alpha: np.ndarray, diff: np.ndarray) -> Feedback:
     ref = stats.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).x
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+    if not is_number(value):
         return Feedback(False, f"the crossing must be a number (nan for no crossing), got "
                         f"{value!r}.", "type")
     value = float(value)
+    if math.isinf(value):
+        return Feedback(False, f"the crossing is {value}: give a number on the grid, or nan "
+                        "for no crossing.", "nan")
     if ref is None:
         if math.isnan(value):
             return Feedback(True, "no crossing on this grid: right.", "correct")
@@ -159,7 +155,7 @@ def check_effective_rank(value, W) -> Feedback:
             return _raised(err)
     if _untouched(value):
         return _NOT_ATTEMPTED
-    value = _real(value, "value")
+    value = numeric(value, "the effective rank")
     ref = phenomena.effective_rank(W)
     if _close(value, ref):
         return Feedback(True, f"effective rank {value:.4g} (reference {ref:.4g}).", "correct")
@@ -196,9 +192,9 @@ def check_equal_overlap_addition(added, D: int, removed: int) -> Feedback:
     removed = check_int(removed, "removed", low=1, high=D)
     if _untouched(added):
         return _NOT_ATTEMPTED
-    added = _real(added, "added")
+    added = numeric(added, "added")
     ref = D * removed / (D - removed)
-    if abs(added - ref) <= 0.5:
+    if close(added, ref, atol=0.5):
         return Feedback(True, f"adding {added:g} directions gives a shared fraction "
                         f"{D / (D + added):.3f}, as deleting {removed} ({(D - removed) / D:.3f}).",
                         "correct")
@@ -233,11 +229,9 @@ def check_feature_overlap(expected_overlap) -> Feedback:
     of ``F`` is a square root), ``sqrt(1 - s)`` for the substitution, the changed fraction
     (``s`` or ``d``) instead of the kept one.
     """
-    if not callable(expected_overlap):
-        if _untouched(expected_overlap):
-            return _NOT_ATTEMPTED
-        raise TypeError(f"expected_overlap must be a function (knob, value) -> overlap, got "
-                        f"{expected_overlap!r}")
+    if _untouched(expected_overlap):
+        return _NOT_ATTEMPTED
+    function(expected_overlap, "expected_overlap", "(knob, value) -> overlap")
     refs = {"feature_substitution": lambda v: 1.0 - v,
             "feature_perturbation": lambda v: math.sqrt(1.0 - v)}
     wrong = {
@@ -265,16 +259,17 @@ def check_feature_overlap(expected_overlap) -> Feedback:
                 return _raised(err)
             if _untouched(answer):
                 return _NOT_ATTEMPTED
-            if not isinstance(answer, numbers.Real) or isinstance(answer, bool):
+            if not is_number(answer):
                 return Feedback(False, f"expected_overlap({knob!r}, {v}) returned {answer!r}, "
                                 "not a number.", "type")
-            answer, ref = float(answer), refs[knob](v)
-            if abs(answer - ref) <= 1e-6:
+            answer = numeric(answer, f"expected_overlap({knob!r}, {v})")
+            ref = refs[knob](v)
+            if close(answer, ref, atol=1e-6):
                 continue
             found = first_mistake(
                 [(f(v), tag, msg) for f, tag, msg in wrong[knob]],
-                lambda t, a=answer: abs(a - t) <= 1e-6,
-                is_reference=lambda t, r=ref: abs(t - r) <= 1e-6,
+                lambda t, a=answer: close(a, t, atol=1e-6),
+                is_reference=lambda t, r=ref: close(t, r, atol=1e-6),
                 prefix=f"{knob} = {v}: {answer:.4g}: ",
             )
             if found is not None:

@@ -22,8 +22,8 @@ import numbers
 import numpy as np
 
 from .. import realdata
-from .._checks import check_int
-from . import Feedback, checker, first_mistake
+from .._checks import check_fraction, check_int
+from . import Feedback, checker, close, first_mistake, function, numeric
 
 _TOL = 1e-6  # relative tolerance of an exact computation
 
@@ -36,14 +36,8 @@ def _untouched(value) -> bool:
     return value is None or value is Ellipsis
 
 
-def _real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    return float(value)
-
-
 def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=_TOL, abs_tol=1e-12)
+    return close(a, b, rtol=_TOL, atol=1e-12)
 
 
 @checker
@@ -54,13 +48,11 @@ def check_standard_error(value, error: float, n_test: int) -> Feedback:
     Known mistakes are named: the variance instead of its square root, ``n_test - 1``, a
     division by ``n_test`` instead of its square root, a percentage, ``sqrt(error / n_test)``.
     """
+    error = check_fraction(error, "error")
+    n_test = check_int(n_test, "n_test", low=2)
     if _untouched(value):
         return _NOT_ATTEMPTED
-    value = _real(value, "value")
-    error = _real(error, "raised")
-    if not 0 <= error <= 1:
-        raise ValueError(f"error must lie in [0, 1], got {error}")
-    n_test = check_int(n_test, "n_test", low=2)
+    value = numeric(value, "value")
     var = error * (1 - error)
     ref = math.sqrt(var / n_test)
     if _close(value, ref):
@@ -110,8 +102,7 @@ def check_standardiser(standardise) -> Feedback:
     """
     if _untouched(standardise):
         return _NOT_ATTEMPTED
-    if not callable(standardise):
-        raise TypeError(f"standardise must be a function, got {type(standardise).__name__}")
+    function(standardise, "standardise", "(source_images, images) -> images")
     source, other = _fixed_images(0)
     ref = realdata.Standardiser.fit(source)(other)
     try:
@@ -120,16 +111,12 @@ def check_standardiser(standardise) -> Feedback:
         return Feedback(False, f"your function raised {type(err).__name__}: {err}.", "raised")
     if _untouched(out):
         return _NOT_ATTEMPTED
-    try:
-        out = np.asarray(out, dtype=np.float64)
-    except (TypeError, ValueError):
-        return Feedback(False, f"the output must be an array of numbers, got "
-                        f"{type(out).__name__}.", "type")
+    out = numeric(out, "the output", shape=None)
     if out.shape != other.shape:
         hint = " (transposed?)" if out.shape == other.shape[::-1] else ""
         return Feedback(False, f"the output has shape {out.shape}, expected {other.shape}{hint}.",
                         "shape")
-    if np.allclose(out, ref, rtol=1e-6, atol=1e-9):
+    if close(out, ref, rtol=1e-6, atol=1e-9):
         return Feedback(True, "images centred by the source's per-pixel mean and divided by its "
                         "global scale.", "correct")
     mu, scale = source.mean(0), np.sqrt(source.var(0).mean())
@@ -149,7 +136,7 @@ def check_standardiser(standardise) -> Feedback:
         ((other - mu) / scale**2, "variance",
          "you divided by the mean variance; divide by its square root."),
     ]
-    found = first_mistake(mistakes, lambda w: np.allclose(out, w, rtol=1e-6, atol=1e-9))
+    found = first_mistake(mistakes, lambda w: close(out, w, rtol=1e-6, atol=1e-9))
     if found is not None:
         return found
     err = float(np.max(np.abs(out - ref)))
@@ -167,9 +154,9 @@ def check_label_correlation(value, positive_a, positive_b, classes=range(10)) ->
     """
     if _untouched(value):
         return _NOT_ATTEMPTED
-    value = _real(value, "value")
+    value = numeric(value, "value")
     ref = realdata.label_correlation(positive_a, positive_b, classes)
-    if abs(value - ref) <= 1e-6:
+    if close(value, ref, atol=1e-6):
         return Feedback(True, f"correlation {value:.4f}.", "correct")
     classes = np.unique(np.asarray(list(classes)))
     a = realdata.grouping_labels(classes, positive_a)
@@ -184,8 +171,9 @@ def check_label_correlation(value, positive_a, positive_b, classes=range(10)) ->
         (abs(ref), "absolute", "the sign matters here: it is negative when one grouping is "
          "close to the other with the labels swapped."),
     ]
-    found = first_mistake(mistakes, lambda w: abs(value - w) <= 1e-6,
-                          is_reference=lambda w: abs(w - ref) <= 1e-6, prefix=f"{value:.4f}: ")
+    found = first_mistake(mistakes, lambda w: close(value, w, atol=1e-6),
+                          is_reference=lambda w: close(w, ref, atol=1e-6),
+                          prefix=f"{value:.4f}: ")
     if found is not None:
         return found
     return Feedback(False, f"{value:.4f} is not the correlation {ref:.4f} of the two labellings.",
@@ -214,6 +202,10 @@ def check_uncorrelated_grouping(positive, target=range(5), classes=range(10)) ->
     if isinstance(positive, str | bytes) or not hasattr(positive, "__iter__"):
         return Feedback(False, f"give the grouping as a collection of classes, e.g. [0, 5], "
                         f"got {positive!r}.", "type")
+    positive = list(positive)
+    odd = [c for c in positive if isinstance(c, bool) or not isinstance(c, numbers.Integral)]
+    if odd:
+        return Feedback(False, f"classes are integers; {odd[0]!r} is not one.", "type")
     group = {int(c) for c in positive}
     outside = sorted(group - set(classes.tolist()))
     if outside:

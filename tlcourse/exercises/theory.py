@@ -15,7 +15,6 @@ Every checker answers "not attempted yet" for an untouched starter stub (``None`
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -23,15 +22,9 @@ from .. import activations
 from .._checks import check_choice, check_positive
 from ..data import Task
 from ..theory import feature_covariances, input_moments, solve_gcm
-from . import Feedback, checker, first_mistake
+from . import Feedback, checker, close, first_mistake, function, numeric
 
 _EXACT_TOL = 1e-3
-
-
-def _real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    return float(value)
 
 
 @checker(answers=("kappa0",))
@@ -44,7 +37,9 @@ def check_kappas(kappa0, kappa1: float | None = None, kappa_star: float | None =
     Names the usual slips: ``kappa_star`` squared or without removing ``kappa1^2``, ``kappa1``
     computed as ``E[phi'(xi)]`` with the wrong variance, coefficients in the wrong order.
     """
-    if isinstance(kappa0, tuple | list) and kappa1 is None and kappa_star is None:
+    check_choice(activation, "activation", activations.ACTIVATIONS)
+    packed = isinstance(kappa0, tuple | list) or getattr(kappa0, "ndim", 0) == 1
+    if packed and kappa1 is None and kappa_star is None:  # one tuple, list or array of three
         if len(kappa0) != 3:
             return Feedback(False, f"return three values (kappa0, kappa1, kappa_star), got "
                             f"{len(kappa0)}.", "shape")
@@ -52,32 +47,31 @@ def check_kappas(kappa0, kappa1: float | None = None, kappa_star: float | None =
     for v in (kappa0, kappa1, kappa_star):
         if _unattempted(v) is not None:
             return _unattempted(v)
-    values = [_real(v, n) for v, n in ((kappa0, "kappa0"), (kappa1, "kappa1"),
-                                       (kappa_star, "kappa_star"))]
-    check_choice(activation, "activation", activations.ACTIVATIONS)
+    values = [numeric(v, n) for v, n in ((kappa0, "kappa0"), (kappa1, "kappa1"),
+                                         (kappa_star, "kappa_star"))]
     ref = activations.kappas(activation)
     refs = [ref.kappa0, ref.kappa1, ref.kappa_star]
-    if all(abs(v - r) <= _EXACT_TOL for v, r in zip(values, refs, strict=True)):
+    if close(values, refs, atol=_EXACT_TOL):
         return Feedback(True, f"kappa0 = {refs[0]:.4f}, kappa1 = {refs[1]:.4f}, "
                         f"kappa_star = {refs[2]:.4f} for {activation}.", "correct")
     k0, k1, ks = values
     second = ref.kappa_star**2 + ref.kappa1**2 + ref.kappa0**2  # E phi(xi)^2
-    if abs(k0 - ref.kappa0) > _EXACT_TOL:
+    if not close(k0, ref.kappa0, atol=_EXACT_TOL):
         return Feedback(False, f"kappa0 = E[phi(xi)] should be {ref.kappa0:.4f}, got {k0:.4f}.",
                         "kappa0")
-    if abs(k1 - ref.kappa1) > _EXACT_TOL:
-        if abs(k1 - ref.kappa_star) <= _EXACT_TOL and abs(ks - ref.kappa1) <= _EXACT_TOL:
+    if not close(k1, ref.kappa1, atol=_EXACT_TOL):
+        if close(k1, ref.kappa_star, atol=_EXACT_TOL) and close(ks, ref.kappa1, atol=_EXACT_TOL):
             return Feedback(False, "kappa1 and kappa_star are swapped.", "swapped")
-        if abs(k1 - ref.kappa1**2) <= _EXACT_TOL:
+        if close(k1, ref.kappa1**2, atol=_EXACT_TOL):
             return Feedback(False, "kappa1 is squared: kappa1 = E[xi phi(xi)].", "kappa1_squared")
         return Feedback(False, f"kappa1 = E[xi phi(xi)] should be {ref.kappa1:.4f}, got {k1:.4f}.",
                         "kappa1")
-    if abs(ks - ref.kappa_star**2) <= _EXACT_TOL:
+    if close(ks, ref.kappa_star**2, atol=_EXACT_TOL):
         return Feedback(False, "this is kappa_star squared; take the square root.", "squared")
-    if abs(ks - math.sqrt(max(second - ref.kappa0**2, 0.0))) <= _EXACT_TOL:
+    if close(ks, math.sqrt(max(second - ref.kappa0**2, 0.0)), atol=_EXACT_TOL):
         return Feedback(False, "kappa_star^2 = E[phi^2] - kappa0^2 - kappa1^2: the kappa1^2 term "
                         "is missing.", "missing_kappa1")
-    if abs(ks - math.sqrt(second)) <= _EXACT_TOL:
+    if close(ks, math.sqrt(second), atol=_EXACT_TOL):
         return Feedback(False, "kappa_star^2 = E[phi^2] - kappa0^2 - kappa1^2: you took "
                         "sqrt(E[phi^2]).", "raw_second_moment")
     return Feedback(False, f"kappa_star should be {ref.kappa_star:.4f}, got {ks:.4f}.",
@@ -98,18 +92,18 @@ def check_omega(Omega, W, task: Task) -> Feedback:
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     W = np.asarray(W, dtype=np.float64)
-    Omega = np.asarray(Omega, dtype=np.float64)
     ref, _ = feature_covariances(W, task, activation="erf")
+    Omega = numeric(Omega, "Omega", shape=None)
     K = ref.shape[0]
     if Omega.shape != ref.shape:
         return Feedback(False, f"Omega must be (K, K) = ({K}, {K}) (one row per feature), got "
                         f"shape {Omega.shape}.", "shape")
     scale = np.abs(ref).max()
 
-    def close(a):
-        return np.abs(Omega - a).max() <= 1e-6 * scale
+    def near(a):
+        return close(Omega, a, atol=1e-6 * scale)
 
-    if close(ref):
+    if near(ref):
         return Feedback(True, f"Omega matches the two-step formula ({K} x {K}).", "correct")
     Sigma_x, _ = input_moments(task)
     Sigma_h = W @ Sigma_x @ W.T / task.N
@@ -128,10 +122,10 @@ def check_omega(Omega, W, task: Task) -> Feedback:
     wrong.append((diag_fixed, "diagonal",
                   "the diagonal is E[erf(h_k)^2] = (2/pi) arcsin(2 S_kk / (1 + 2 S_kk)), not 1: "
                   "the arcsin law holds for k = l too."))
-    found = first_mistake(wrong, close)
+    found = first_mistake(wrong, near)
     if found is not None:
         return found
-    if close(ref.T) or np.abs(Omega - Omega.T).max() > 1e-6 * scale:
+    if near(ref.T) or np.abs(Omega - Omega.T).max() > 1e-6 * scale:
         return Feedback(False, "Omega must be symmetric.", "not_symmetric")
     err = np.abs(Omega - ref).max()
     return Feedback(False, f"largest deviation {err:.3g} from the reference (entries up to "
@@ -152,18 +146,18 @@ def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
     ``1e-4``. Names an error returned in percent or as ``1 - error``, and the logistic loss's
     error in place of the square loss's.
     """
-    if _unattempted(value) is not None:
-        return _unattempted(value)
-    value = _real(value, "value")
     alpha = check_positive(alpha, "alpha")
     lam = check_positive(lam, "lam")
+    if _unattempted(value) is not None:
+        return _unattempted(value)
+    value = numeric(value, "value")
     p = 200
     theta = np.ones(p)  # rho = 1; only rho matters when Omega = Phi = I
     # n / p = n / N here: the features are the inputs themselves
     res = solve_gcm(np.eye(p), np.eye(p), theta, samples_per_feature=alpha, lam=lam,
                     loss="square")
     ref = res.test_error
-    if abs(value - ref) <= 1e-4:
+    if close(value, ref, atol=1e-4):
         return Feedback(True, f"test error {ref:.4f} (m = {res.m:.4f}, q = {res.q:.4f}, "
                         f"V = {res.V:.4f}).", "correct")
     logistic = solve_gcm(np.eye(p), np.eye(p), theta, samples_per_feature=alpha,
@@ -174,8 +168,9 @@ def check_ridge_error(value: float, alpha: float, lam: float) -> Feedback:
         (logistic, "logistic", "this is the logistic loss's error; the exercise asks for the "
          "square loss, whose hats have closed forms."),
     ]
-    found = first_mistake(candidates, lambda t: abs(value - t) <= 1e-4,
-                          is_reference=lambda t: abs(t - ref) <= 2e-4, prefix=f"{value:.4f}: ")
+    found = first_mistake(candidates, lambda t: close(value, t, atol=1e-4),
+                          is_reference=lambda t: close(t, ref, atol=2e-4),
+                          prefix=f"{value:.4f}: ")
     if found is not None:
         return found
     return Feedback(False, f"{value:.4f} differs from the reference {ref:.4f}; check the fixed "
@@ -218,12 +213,9 @@ def check_best_lambda(best_lambda, W, task: Task, lams=LAMBDA_GRID) -> Feedback:
     error returned instead of a penalty, and ``alpha`` passed to the solver as ``n / N`` when
     ``K != N``. An untouched stub gets "not attempted yet"; an exception is reported.
     """
-    if not callable(best_lambda):
-        found = _unattempted(best_lambda)
-        if found is not None:
-            return found
-        raise TypeError(f"best_lambda must be a function (alpha, lams) -> lam, got "
-                        f"{type(best_lambda).__name__}")
+    if _unattempted(best_lambda) is not None:
+        return _unattempted(best_lambda)
+    function(best_lambda, "best_lambda", "(alpha, lams) -> lam")
     W = np.asarray(W, dtype=np.float64)
     K, N = W.shape
     lams = [check_positive(x, "lams") for x in lams]
@@ -237,8 +229,8 @@ def check_best_lambda(best_lambda, W, task: Task, lams=LAMBDA_GRID) -> Feedback:
         value, fb = _call(best_lambda, alpha, list(lams))
         if fb is not None:
             return fb
-        value = _real(value, "best_lambda(alpha, lams)")
-        if math.isclose(value, best, rel_tol=1e-9):
+        value = numeric(value, f"what your function returned for alpha = {alpha:g}")
+        if close(value, best, rtol=1e-9):
             messages.append(f"alpha = {alpha:g}: lam = {best:.3g} (theory error "
                             f"{min(errors):.4f})")
             continue
@@ -252,8 +244,8 @@ def check_best_lambda(best_lambda, W, task: Task, lams=LAMBDA_GRID) -> Feedback:
                    for x in lams]
             wrong.append((lams[int(np.argmin(alt))], "alpha_not_rescaled",
                           "the solver's ratio is samples per feature, n / K = alpha N / K."))
-        found = first_mistake(wrong, lambda t, v=value: math.isclose(v, t, rel_tol=1e-9),
-                              is_reference=lambda t, b=best: math.isclose(t, b, rel_tol=1e-9),
+        found = first_mistake(wrong, lambda t, v=value: close(v, t, rtol=1e-9),
+                              is_reference=lambda t, b=best: close(t, b, rtol=1e-9),
                               prefix=f"alpha = {alpha:g}: ")
         if found is not None:
             return found
@@ -273,11 +265,9 @@ def check_prox(prox) -> Feedback:
     """
     from ..theory import logistic_prox
 
-    if not callable(prox):
-        found = _unattempted(prox)
-        if found is not None:
-            return found
-        raise TypeError(f"prox must be a function (y, omega, V) -> eta, got {type(prox).__name__}")
+    if _unattempted(prox) is not None:
+        return _unattempted(prox)
+    function(prox, "prox", "(y, omega, V) -> eta")
     worst, cases = 0.0, []
     for y in (-1.0, 1.0):
         for V in (0.1, 1.0, 10.0):
@@ -285,16 +275,18 @@ def check_prox(prox) -> Feedback:
                 value, fb = _call(prox, y, float(omega), V)
                 if fb is not None:
                     return fb
+                value = numeric(value, f"what your function returned for y = {y:g}, "
+                                f"omega = {omega:g}, V = {V:g}")
                 s = float(logistic_prox(np.array(y * omega), V))
-                cases.append((y, omega, V, _real(value, "prox(y, omega, V)"), s))
+                cases.append((y, omega, V, value, s))
     for y, omega, V, value, s in cases:
         worst = max(worst, abs(value - (omega + y * V * s)))
-    if worst <= 1e-6:
+    if close(worst, 0, atol=1e-6):
         return Feedback(True, f"eta matches on {len(cases)} points (y = +-1, three V).",
                         "correct")
 
     def all_match(kind):
-        return all(abs(val - _prox_variant(kind, y, om, V, s)) <= 1e-6
+        return all(close(val, _prox_variant(kind, y, om, V, s), atol=1e-6)
                    for y, om, V, val, s in cases)
 
     found = first_mistake(

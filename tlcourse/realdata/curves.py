@@ -16,7 +16,7 @@ from .. import protocols as _protocols
 from .._checks import check_choice, check_fraction, check_int, check_table
 from ..data import sample_counts
 from ..featuremap import NET_ACTIVATIONS
-from ..jobs import run_jobs
+from ..jobs import check_n_jobs, run_jobs
 from ..specs import PROTOCOLS, Recipe, protocol_list
 from .files import ImageData
 from .tasks import _check_grouping, grouping_name, label_correlation, make_real_tasks
@@ -86,8 +86,7 @@ def real_learning_curves(
         raise ValueError(f"seeds must be distinct (each seed is one row per curve), got {seeds}")
     ns = sorted(set(sample_counts(data.images.shape[1], ns=ns)))
     K = check_int(K, "K", low=1)
-    if n_jobs is not None:
-        n_jobs = check_int(n_jobs, "n_jobs")
+    n_jobs = check_n_jobs(n_jobs)
     recipe = Recipe.from_settings(recipe, **settings)
     recipe = recipe.replace(device=networks.resolve_device(recipe.device).type)
 
