@@ -187,8 +187,21 @@ def end_descendants(timeout: float = 5.0) -> int:
     for process in frozen.values():
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-    psutil.wait_procs(list(frozen.values()), timeout=timeout)
+    # wait until each is gone or a zombie (a grandchild's is reaped by init, not by us)
+    alive, deadline = list(frozen.values()), time.monotonic() + timeout
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [p for p in alive if _running(p)]
     return len(frozen)
+
+
+def _running(process) -> bool:
+    import psutil
+
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def shown(path: Path) -> Path:
