@@ -81,3 +81,12 @@ def test_interior_maximum():
     assert stats.interior_maximum(x, [0.1, 0.2, 0.3, 0.4]) is None
     with pytest.raises(ValueError, match="3 points"):
         stats.interior_maximum([1.0, 2.0], [0.0, 1.0])
+
+
+def test_pooled_mean_of_independent_estimates():
+    mean, se = stats.pooled_mean([1.0, 2.0, 3.0, 6.0], [0.3, 0.4, 0.0, 0.0])
+    assert mean == pytest.approx(3.0) and se == pytest.approx(0.5 / 4)
+    with pytest.raises(ValueError, match="stderrs"):
+        stats.pooled_mean([1.0, 2.0], [0.1, -0.1])
+    with pytest.raises(ValueError, match="stderrs"):
+        stats.pooled_mean([1.0, 2.0], [0.1])

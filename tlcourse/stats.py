@@ -22,6 +22,7 @@ Every number the book prints with a ``±`` comes from here:
   with the exponent fixed, and the chi-square that tests it (a :class:`FixedPowerLaw`);
 - :func:`nested_mean_and_stderr`: the mean of per-seed values with seeds nested in groups
   (source networks), its standard error from the spread between groups;
+- :func:`pooled_mean`: the mean of independent estimates, with its standard error;
 - :func:`interior_maximum`: where a curve peaks inside its grid, if it does.
 
 NumPy, pandas and SciPy only (no PyTorch), so that plotting and analysis stay light.
@@ -366,6 +367,19 @@ def fixed_power_law_fit(x, y, stderr, exponent: float) -> FixedPowerLaw:
                          chi2, dof, float(_scipy_stats.chi2.sf(chi2, dof)), x0)
 
 
+def pooled_mean(means, stderrs) -> tuple[float, float]:
+    """Mean of independent estimates ``means`` (n,) and its standard error
+    ``sqrt(sum se_i^2) / n`` from theirs, ``stderrs`` (n,) (one per size of an experiment, say,
+    each from its own networks and seeds). ``n >= 1``; standard errors ``>= 0``."""
+    means = check_array(means, "means", ndim=1)
+    stderrs = check_array(stderrs, "stderrs", ndim=1, shape=means.shape)
+    if means.size < 1:
+        raise ValueError("give at least one estimate")
+    if (stderrs < 0).any():
+        raise ValueError("stderrs must be >= 0")
+    return float(means.mean()), float(math.sqrt(np.sum(stderrs**2)) / means.size)
+
+
 def interior_maximum(x, y) -> float | None:
     """The ``x`` at which ``y`` is largest if that is an interior point of the grid (a peak of
     the curve), ``None`` if the largest value sits at either end. ``x``, ``y`` (n,), ``n >= 3``."""
@@ -390,6 +404,7 @@ __all__ = [
     "paired_difference",
     "paired_difference_at",
     "paired_error_difference",
+    "pooled_mean",
     "power_law_fit",
     "stderr_of_difference",
     "summarize",
