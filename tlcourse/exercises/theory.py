@@ -347,8 +347,8 @@ def check_ridge_optimum(optimal_penalty) -> Feedback:
             return fb
         values[alpha] = _real(value, "optimal_penalty(alpha_K)")
     if all(math.isclose(v, best, rel_tol=1e-3) for v in values.values()):
-        return Feedback(True, f"lam* = {best:.4f} = pi/2 - 1 at every alpha_K, the "
-                        "label's noise over signal.", "correct")
+        return Feedback(True, f"lam* = {best:.4f} = pi/2 - 1 at every alpha_K: noise "
+                        "over signal.", "correct")
     for alpha, value in values.items():
         fixed = ridge_isotropic(alpha, best)
         wrong = [
