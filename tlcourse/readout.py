@@ -19,7 +19,7 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from ._checks import check_choice, check_positive
+from ._checks import check_choice, check_int, check_positive
 
 LOSSES = ("logistic", "square")
 GRAD_RTOL = 1e-4  # relative gradient norm accepted as converged
@@ -135,3 +135,22 @@ def predict(w, V) -> np.ndarray:
 def error_rate(w, V, y) -> float:
     """Fraction of samples whose predicted sign differs from ``y``."""
     return float(np.mean(predict(w, V) != np.asarray(y)))
+
+
+def nested_errors(V, y, V_test, y_test, ns, lam: float, loss: str = "logistic") -> np.ndarray:
+    """Test errors (len(ns),) of readouts fitted on the first ``n`` rows of ``(V, y)``, each ``n``.
+
+    ``V`` (n_max, p) training features and ``y`` (n_max,) labels; ``V_test`` (n_test, p),
+    ``y_test`` (n_test,); ``ns`` training-set sizes in ``[1, n_max]`` (nested sets: a learning
+    curve from one draw of the data); ``lam`` and ``loss`` as in :func:`fit_readout`.
+    """
+    V, y = _check_data(V, y)
+    V_test, y_test = _check_data(V_test, y_test)
+    if V_test.shape[1] != V.shape[1]:
+        raise ValueError(f"V_test must have the {V.shape[1]} columns of V, got "
+                         f"{V_test.shape[1]}")
+    ns = [check_int(n, "ns", low=1, high=len(y) + 1) for n in ns]
+    check_choice(loss, "loss", LOSSES)
+    lam = check_positive(lam, "lam", allow_zero=(loss == "square"))
+    return np.array([error_rate(fit_readout(V[:n], y[:n], lam, loss, check_input=False),
+                                V_test, y_test) for n in ns])

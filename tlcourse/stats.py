@@ -19,7 +19,12 @@ Every number the book prints with a ``±`` comes from here:
 - :func:`crossover`: where a difference of two learning curves changes sign, with a bootstrap
   interval (a :class:`Crossover`);
 - :func:`power_law_fit`: how fast a measured quantity falls with a size, ``y ~ a x^(-b)``, with the
-  standard error of the exponent (a :class:`PowerLaw`).
+  standard error of the exponent (a :class:`PowerLaw`); :func:`fixed_power_law_fit`: the same
+  with the exponent fixed, and the chi-square that tests it (a :class:`FixedPowerLaw`);
+- :func:`nested_mean_and_stderr`: the mean of per-seed values with seeds nested in groups
+  (source networks), its standard error from the spread between groups;
+- :func:`pooled_mean`: the mean of independent estimates, with its standard error;
+- :func:`interior_maximum`: where a curve peaks inside its grid, if it does.
 
 **One sign convention** for every paired difference of the package: the first argument minus the
 second, ``error(a) - error(b)`` (:func:`paired_error_difference`, :func:`paired_difference`,
@@ -377,16 +382,118 @@ def power_law_fit(x, y, stderr) -> PowerLaw:
     return PowerLaw(float(scale), float(exponent), float(math.sqrt(cov[1, 1])), x0)
 
 
+# --- nested means, fixed-exponent laws and interior peaks (chapter *The replica formula*) ---
+
+
+def nested_mean_and_stderr(values, groups) -> tuple[float, float, int]:
+    """Mean of ``values`` over groups of seeds, with the standard error between groups.
+
+    ``values`` (n,): one number per seed; ``groups`` (n,): the group of each seed (the source
+    network or random layer the seed ran on: seeds nested in groups). Each group is averaged
+    first; the result is the mean of the ``G`` group means and their ``std / sqrt(G)``
+    (``ddof=1``), which counts the variation between groups as well as the seeds' own noise.
+    Returns ``(mean, se, G)``; test it with Student-t quantiles at ``G - 1`` degrees of freedom.
+    Needs ``G >= 2``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(groups)
+    if values.ndim != 1 or groups.shape != values.shape:
+        raise ValueError(f"values and groups must be 1-d of one length, got shapes "
+                         f"{values.shape} and {groups.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("values must be finite")
+    means = pd.Series(values).groupby(groups).mean()
+    if len(means) < 2:
+        raise ValueError(f"need at least two groups for a standard error, got {len(means)}")
+    return (float(means.mean()), float(means.std(ddof=1) / math.sqrt(len(means))),
+            len(means))
+
+
+@dataclass(frozen=True)
+class FixedPowerLaw:
+    """A fit ``y = scale * (x / x0) ** (-exponent)`` with the exponent fixed: ``scale`` and its
+    standard error, and the goodness of fit, ``chi2`` on ``dof = n - 1`` degrees of freedom and
+    its ``p_value`` (small: the law is rejected by the measurements)."""
+
+    exponent: float
+    scale: float
+    scale_se: float
+    chi2: float
+    dof: int
+    p_value: float
+    x0: float
+
+
+def fixed_power_law_fit(x, y, stderr, exponent: float) -> FixedPowerLaw:
+    """Weighted least-squares fit of ``y ~ scale * (x / x[0]) ** (-exponent)``, exponent given.
+
+    ``x`` (n,) positive sizes, ``y`` (n,) measurements (any sign), ``stderr`` (n,) their
+    standard errors, positive and independent between points; ``n >= 2``; ``exponent`` a finite
+    real. One free parameter, so the fit has a closed form and its ``chi2`` has ``n - 1``
+    degrees of freedom: comparing the ``p_value`` of two exponents (say 1/2 and 1) says which law
+    the measurements reject, if any.
+    """
+    from scipy import stats as _scipy_stats
+
+    x = _as_curve(x, "x")
+    if (x <= 0).any():
+        raise ValueError("x must be positive")
+    y = _as_curve(y, "y", x.size)
+    stderr = _as_curve(stderr, "stderr", x.size)
+    if (stderr <= 0).any():
+        raise ValueError("stderr must be > 0")
+    if isinstance(exponent, bool) or not isinstance(exponent, (int, float)) \
+            or not math.isfinite(exponent):
+        raise ValueError(f"exponent must be a finite real number, got {exponent!r}")
+    x0 = float(x[0])
+    shape = (x / x0) ** (-float(exponent))
+    w = 1.0 / stderr**2
+    scale = float(np.sum(w * shape * y) / np.sum(w * shape**2))
+    chi2 = float(np.sum(w * (y - scale * shape) ** 2))
+    dof = x.size - 1
+    return FixedPowerLaw(float(exponent), scale, float(1.0 / math.sqrt(np.sum(w * shape**2))),
+                         chi2, dof, float(_scipy_stats.chi2.sf(chi2, dof)), x0)
+
+
+def pooled_mean(means, stderrs) -> tuple[float, float]:
+    """Mean of independent estimates ``means`` (n,) and its standard error
+    ``sqrt(sum se_i^2) / n`` from theirs, ``stderrs`` (n,) (one per size of an experiment, say,
+    each from its own networks and seeds). ``n >= 1``; standard errors ``>= 0``."""
+    means = check_array(means, "means", ndim=1)
+    stderrs = check_array(stderrs, "stderrs", ndim=1, shape=means.shape)
+    if means.size < 1:
+        raise ValueError("give at least one estimate")
+    if (stderrs < 0).any():
+        raise ValueError("stderrs must be >= 0")
+    return float(means.mean()), float(math.sqrt(np.sum(stderrs**2)) / means.size)
+
+
+def interior_maximum(x, y) -> float | None:
+    """The ``x`` at which ``y`` is largest if that is an interior point of the grid (a peak of
+    the curve), ``None`` if the largest value sits at either end. ``x``, ``y`` (n,), ``n >= 3``."""
+    x = _as_curve(x, "x")
+    y = _as_curve(y, "y", x.size)
+    if x.size < 3:
+        raise ValueError(f"need at least 3 points to have an interior, got {x.size}")
+    i = int(np.argmax(y))
+    return float(x[i]) if 0 < i < x.size - 1 else None
+
+
 __all__ = [
     "Crossover",
+    "FixedPowerLaw",
     "PowerLaw",
     "crossover",
     "error_and_stderr",
+    "fixed_power_law_fit",
+    "interior_maximum",
     "mean_and_stderr",
+    "nested_mean_and_stderr",
     "paired_difference",
     "paired_difference_at",
     "paired_error_difference",
     "paired_rows",
+    "pooled_mean",
     "power_law_fit",
     "stderr_of_difference",
     "summarize",

@@ -7,7 +7,8 @@
 - :func:`check_ridge_error`: the test error of ridge regression on isotropic Gaussian covariates,
   solved by hand from the square-loss saddle-point equations;
 - :func:`check_best_lambda`: the penalty with the lowest theory test error of transfer learning;
-- :func:`check_prox`: the proximal map of the logistic loss.
+- :func:`check_prox`: the proximal map of the logistic loss;
+- :func:`check_ridge_optimum`: the penalty that minimises the isotropic ridge test error.
 
 Every checker answers "not attempted yet" for an untouched starter stub (``None`` or ``...``).
 """
@@ -306,3 +307,66 @@ def _prox_variant(kind: str, y: float, omega: float, V: float, s: float) -> floa
     if kind == "from_zero":
         return y * V * s
     return omega
+
+
+# ------------------------------------------------ replica chapter: the optimal ridge penalty
+
+
+@checker
+def check_ridge_optimum(optimal_penalty) -> Feedback:
+    """Check ``optimal_penalty(alpha_K)``: the penalty that minimises the isotropic ridge error.
+
+    The reference is :func:`tlcourse.theory.ridge_optimal_penalty` (``pi/2 - 1`` at every
+    ``alpha_K``), to a relative ``1e-3``, at ``alpha_K`` = 0.5, 2 and 8. Names the fixed point's
+    ``V`` or ``V / (1 + V)`` returned instead of the penalty, the signal share ``2/pi``, the
+    noise share ``1 - 2/pi``, the ratio upside down, the test error instead of the penalty, and a
+    penalty that changes with ``alpha_K``. An untouched stub gets "not attempted yet"; an
+    exception is reported.
+    """
+    from ..theory import ridge_isotropic, ridge_optimal_penalty
+
+    if not callable(optimal_penalty):
+        found = _unattempted(optimal_penalty)
+        if found is not None:
+            return found
+        raise TypeError(f"optimal_penalty must be a function alpha_K -> lam, got "
+                        f"{type(optimal_penalty).__name__}")
+    best = ridge_optimal_penalty()
+    values = {}
+    for alpha in (0.5, 2.0, 8.0):
+        value, fb = _call(optimal_penalty, alpha)
+        if fb is not None:
+            return fb
+        values[alpha] = _real(value, "optimal_penalty(alpha_K)")
+    if all(math.isclose(v, best, rel_tol=1e-3) for v in values.values()):
+        return Feedback(True, f"lam* = {best:.4f} = pi/2 - 1 at every alpha_K: noise "
+                        "over signal.", "correct")
+    for alpha, value in values.items():
+        fixed = ridge_isotropic(alpha, best)
+        wrong = [
+            (fixed["V"], "V", "this is the fixed point's V; return the penalty lam at which the "
+             "error is smallest."),
+            (fixed["V"] / (1 + fixed["V"]), "chi", "this is V / (1 + V) at the optimum; turn it "
+             "into a penalty with the equation of V."),
+            (2 / math.pi, "signal", "this is the linear part's share 2/pi of the label; the "
+             "penalty is the rest over it."),
+            (1 - 2 / math.pi, "noise", "this is the noise share 1 - 2/pi; divide it by the "
+             "signal share 2/pi."),
+            (1 / best, "inverted", "the ratio is upside down: noise over signal, not signal over "
+             "noise."),
+            (fixed["test_error"], "error_not_lambda", "this is the smallest test error; return "
+             "the penalty that achieves it."),
+        ]
+        found = first_mistake(wrong, lambda t, v=value: math.isclose(v, t, rel_tol=1e-3),
+                              is_reference=lambda t: math.isclose(t, best, rel_tol=1e-3),
+                              prefix=f"alpha_K = {alpha:g}: ")
+        if found is not None:
+            return found
+    spread = max(values.values()) - min(values.values())
+    if spread > 1e-3 * best:
+        return Feedback(False, "your penalty changes with alpha_K ("
+                        + ", ".join(f"{v:.4g} at {a:g}" for a, v in values.items())
+                        + "); the stationary point does not depend on it: solve the "
+                        "derivative's equation for lam, not numerically at one alpha_K only.",
+                        "depends_on_alpha")
+    return Feedback(False, f"expected lam* = {best:.4f}, got {values[2.0]:.4g}.", "unknown")

@@ -5,14 +5,18 @@
 - :mod:`~tlcourse.theory.gcm`: the replica saddle-point equations and their solver;
 - :mod:`~tlcourse.theory.curves`: theory learning curves of a frozen first layer (TL, RF);
 - :mod:`~tlcourse.theory.finite_size`: theory against simulation at finite size, paired, with the
-  Gaussian surrogate of real features and the exact test error of a readout on Gaussian features.
+  Gaussian surrogate of real features and the exact test error of a readout on Gaussian features;
+- :mod:`~tlcourse.theory.gap`: theory minus simulation split into four parts (covariances,
+  Gaussian model, training, test);
+- :mod:`~tlcourse.theory.ridge`: the optimal penalty of the isotropic ridge case.
 """
 
 from ..activations import kappas
-from . import finite_size
+from . import finite_size, gap
 from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
 from .finite_size import gaussian_error, paired_runs, random_features_theory, readout_overlaps
+from .gap import gap_split
 from .gcm import (
     GCMConvergenceWarning,
     GCMResult,
@@ -21,12 +25,15 @@ from .gcm import (
     ridge_isotropic,
     solve_gcm,
 )
+from .ridge import ridge_optimal_penalty
 
 __all__ = [
     "GCMConvergenceWarning",
     "GCMResult",
     "feature_covariances",
     "finite_size",
+    "gap",
+    "gap_split",
     "gaussian_error",
     "gcm_iterates",
     "input_moments",
@@ -37,5 +44,6 @@ __all__ = [
     "random_features_theory",
     "readout_overlaps",
     "ridge_isotropic",
+    "ridge_optimal_penalty",
     "solve_gcm",
 ]
