@@ -169,6 +169,7 @@ def _cases():
         "theory.check_best_lambda":
             lambda a: theory_ex.check_best_lambda(a, W, task, lams=(0.01, 1.0)),
         "theory.check_prox": theory_ex.check_prox,
+        "theory.check_ridge_optimum": theory_ex.check_ridge_optimum,
     }
 
 

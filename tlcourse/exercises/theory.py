@@ -325,20 +325,17 @@ def check_ridge_optimum(optimal_penalty) -> Feedback:
     """
     from ..theory import ridge_isotropic, ridge_optimal_penalty
 
-    if not callable(optimal_penalty):
-        found = _unattempted(optimal_penalty)
-        if found is not None:
-            return found
-        raise TypeError(f"optimal_penalty must be a function alpha_K -> lam, got "
-                        f"{type(optimal_penalty).__name__}")
+    if _unattempted(optimal_penalty) is not None:
+        return _unattempted(optimal_penalty)
+    function(optimal_penalty, "optimal_penalty", "(alpha_K) -> lam")
     best = ridge_optimal_penalty()
     values = {}
     for alpha in (0.5, 2.0, 8.0):
         value, fb = _call(optimal_penalty, alpha)
         if fb is not None:
             return fb
-        values[alpha] = _real(value, "optimal_penalty(alpha_K)")
-    if all(math.isclose(v, best, rel_tol=1e-3) for v in values.values()):
+        values[alpha] = numeric(value, f"what your function returned for alpha_K = {alpha:g}")
+    if all(close(v, best, rtol=1e-3) for v in values.values()):
         return Feedback(True, f"lam* = {best:.4f} = pi/2 - 1 at every alpha_K: noise "
                         "over signal.", "correct")
     for alpha, value in values.items():
