@@ -123,7 +123,7 @@ TASK_PAIR_LABELS = {
     "fields": (r"source field $\theta_s \cdot c / \sqrt{D_s}$",
                r"target field $\theta_t \cdot c / \sqrt{D_t}$", "labels"),
     "input_fields": (r"source input field $F_{s,j} \cdot c / \sqrt{D_s}$",
-                     r"target input field $F_{t,j} \cdot c / \sqrt{D_t}$", "input signs"),
+                     r"target $F_{t,j} \cdot c / \sqrt{D_t}$", "input signs"),
 }
 
 
