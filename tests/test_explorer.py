@@ -257,6 +257,9 @@ def test_explorer_builds_and_redraws_when_a_slider_moves(model):
     box.controls["lam"].value = 1.0
     np.testing.assert_allclose(box.figure.axes[0].lines[0].get_ydata(),
                                model.curves(1.0, lam=1.0).tl)
+    # without questions (a chapter asks them in its text), no empty box for them
+    bare = transfer_explorer(model, questions=())
+    assert bare.children[-1] is bare.image
 
 
 def test_explorer_bad_input(model):

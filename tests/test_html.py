@@ -14,7 +14,12 @@ tests read it when ``TLCOURSE_BOOK_BUILT=1`` and skip otherwise (fail in CI). Th
   A full-page screenshot of each page (JPEG, at most 20000 px tall) lands in
   ``<book out>/screenshots/`` for a person to look at;
 - every internal link, cross-reference and asset of the built HTML resolves (no 404 in the book);
-- every chapter offers its executed notebook (.ipynb) for download and a Binder launch button.
+- every chapter offers its executed notebook (.ipynb) for download and a Binder launch button;
+- nothing is clipped: every display equation, printed output and code block fits its box at
+  1280 px, and at 390 px scrolls inside its own box rather than being cut off
+  (test_nothing_clipped says how);
+- the static explorers move without a kernel and no page shows a slider that moves nothing
+  (test_static_explorers_move); figures stay readable in the theme's dark mode.
 
 Without ``chromium`` the browser tests skip locally and fail in CI (``CI=true``; ``.ci/run``
 installs it).
@@ -207,6 +212,7 @@ INSPECT_JS = r"""
     figures: document.querySelectorAll("figure").length,
     widget_views: document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-view+json"]').length,
+    static_explorers: document.querySelectorAll(".tlcourse-explorer").length,
     widgets_rendered: widgets.filter((w) => w.querySelector(".jupyter-widgets")).length,
     // rendered yet flat; widgets that the page folds away (a closed solution) do not count
     widgets_invisible: widgets.filter((w) => w.checkVisibility()
@@ -326,10 +332,12 @@ def test_page_renders_offline(docname: str, server: str, browser_context, html_d
                 f"Predict box {key} as a note's: {predict}")
         assert all(t.startswith("Predict") for t in predict["titles"]), predict["titles"]
 
-    # widgets: a chapter with an explorer has its state embedded; every embedded widget is
-    # rendered and visible; an explorer shows its figure
+    # widgets: a chapter with an explorer shows it, static (tlcourse.interactive) or as
+    # embedded widget state; every embedded widget is rendered and visible; an explorer shows
+    # its figure
     if has_explorer(docname):
-        assert found["widget_views"] > 0, "the chapter's explorer is missing from the page"
+        assert found["widget_views"] + found["static_explorers"] > 0, (
+            "the chapter's explorer is missing from the page")
     rendered, views = found["widgets_rendered"], found["widget_views"]
     assert rendered == views, f"widgets rendered from the embedded state: {rendered} of {views}"
     assert not found["widgets_invisible"], f"{found['widgets_invisible']} widget(s) drawn flat"
@@ -493,9 +501,10 @@ def test_chapters_have_predict_boxes(html_dir: Path) -> None:
 
 
 PLOTLY_TIMEOUT_MS = 60_000  # a page with plotly.js (4.8 MB) on a busy machine
+FIGURES = ".plotly-graph-div:not(.tlx-plot)"  # (the static explorers: test_static_explorers_move)
 PLOTLY_STATE_JS = r"""
 (i) => {
-  const gd = document.querySelectorAll(".plotly-graph-div")[i];
+  const gd = document.querySelectorAll(".plotly-graph-div:not(.tlx-plot)")[i];
   const trace = gd.data[0];
   const path = gd.querySelector(".scatterlayer path.js-line, .heatmaplayer image");
   return {data: JSON.stringify(trace.y || trace.z),
@@ -523,13 +532,13 @@ def test_plotly_figures_move_offline(server: str, browser_context, html_dir: Pat
         try:
             page.goto(server + f"{docname}.html", wait_until="load", timeout=PLOTLY_TIMEOUT_MS)
             page.wait_for_function(
-                "() => [...document.querySelectorAll('.plotly-graph-div')]"
+                f"() => [...document.querySelectorAll('{FIGURES}')]"
                 ".every(g => g.querySelector('.main-svg') && g.data)", timeout=PLOTLY_TIMEOUT_MS)
-            n = page.evaluate("() => document.querySelectorAll('.plotly-graph-div').length")
+            n = page.evaluate(f"() => document.querySelectorAll('{FIGURES}').length")
             for i in range(n):
                 before = page.evaluate(PLOTLY_STATE_JS, i)
                 assert before["slider"] == 1, f"{docname}: figure {i} has no slider"
-                rail = page.locator(".plotly-graph-div").nth(i).locator(
+                rail = page.locator(FIGURES).nth(i).locator(
                     ".slider-rail-touch-rect").first
                 rail.scroll_into_view_if_needed()
                 box = rail.bounding_box()
@@ -552,3 +561,245 @@ def test_plotly_figures_move_offline(server: str, browser_context, html_dir: Pat
         assert not outside, f"{docname}: requests outside the book: {outside}"
         errors = [e for e in errors if "Failed to load resource" not in e]
         assert not errors, f"{docname}: {errors}"
+
+
+# --- nothing clipped (issue 24 item 1) ------------------------------------------------------------
+WIDE, PHONE = 1280, 390  # px: the book's reference width, a phone's
+CLIPPED_JS = r"""
+(wide) => {
+  const SEL = {
+    equation: 'mjx-container[display="true"]',
+    output: "div.cell_output pre, div.cell_output div.output.text_html",
+    code: "div.highlight pre",
+  };
+  const cut = (o) => o === "hidden" || o === "clip";
+  const texOf = (el) => {
+    try {
+      const item = MathJax.startup.document.getMathItemsWithin(el)[0];
+      return item ? item.math.replace(/\s+/g, " ").trim() : "";
+    } catch (e) { return ""; }
+  };
+  const where = (el) => {
+    const box = el.closest(".cell, div.math, .highlight, section");
+    const cell = el.closest(".cell");
+    const cells = [...document.querySelectorAll(".cell")];
+    const label = el.closest("div.math")?.id || el.closest("[id]")?.id || box?.id || "";
+    return (cell ? `cell ${cells.indexOf(cell) + 1}` : "") + (label ? ` #${label}` : "");
+  };
+  const found = [];
+  for (const [kind, selector] of Object.entries(SEL)) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (!el.checkVisibility()) continue;
+      const over = el.scrollWidth - el.clientWidth;
+      const style = getComputedStyle(el);
+      const rect = el.getBoundingClientRect();
+      const beyond = rect.right - document.documentElement.clientWidth;
+      let why = null;
+      if (wide && over > 1) why = `${over}px wider than its ${el.clientWidth}px box`;
+      else if (over > 1 && (cut(style.overflowX) || style.overflowX === "visible"))
+        why = `${over}px cut off (overflow ${style.overflowX})`;
+      else if (beyond > 1) why = `runs ${Math.round(beyond)}px past the page`;
+      if (why) {
+        const text = kind === "equation" ? texOf(el) : el.textContent;
+        const lines = text.split("\n");
+        const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+        found.push(`${kind} ${where(el)}: ${why}: ${longest.trim().slice(0, 90)}`);
+      }
+    }
+  }
+  const page = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (page > 1) found.push(`the page itself scrolls sideways by ${page}px`);
+  return found;
+}
+"""
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_nothing_clipped(docname: str, server: str, browser_context) -> None:
+    """Every display equation, printed output and code block of the page (solutions and folded
+    cells opened) at two widths.
+
+    At 1280 px (the book's reference width) each fits its box: nothing needs sideways
+    scrolling, so every number the prose cites and every code line is seen at once. At 390 px
+    (a phone) a box may be too narrow, but then it scrolls on its own (``overflow-x: auto``: a
+    scroll bar shows that more is there) and never spills past the page or hides its end
+    (``overflow: hidden``); printed text wraps (tools/theme/tlcourse.css); the page itself
+    never scrolls sideways. A failure names the page, the width, the kind of block, its cell or
+    equation label, and its longest line (for an equation, its TeX)."""
+    page, _, _ = _watched_page(browser_context)
+    problems = []
+    try:
+        page.set_viewport_size({"width": WIDE, "height": 900})
+        page.goto(server + f"{docname}.html", wait_until="load", timeout=TIMEOUT_MS)
+        settle(page)
+        open_solutions(page)
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        for width in (WIDE, PHONE):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(300)  # the layout follows the new width
+            problems += [f"{width}px: {p}" for p in page.evaluate(CLIPPED_JS, width == WIDE)]
+    finally:
+        page.close()
+    assert not problems, f"{docname}:\n" + "\n".join(problems)
+
+
+# --- explorers that move in the static book (issue 24 item 2) -------------------------------------
+EXPLORER_STATE_JS = r"""
+(i) => {
+  const hash = (text) => {  // what is drawn, in a few characters
+    let h = 0;
+    for (let k = 0; k < text.length; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
+    return `${text.length}:${h}`;
+  };
+  const root = document.querySelectorAll(".tlcourse-explorer")[i];
+  const gd = root.querySelector(".tlx-plot");
+  const paths = [...gd.querySelectorAll(".scatterlayer .trace path.js-line, "
+                                       + ".scatterlayer .trace .points path")];
+  return {setting: root.dataset.setting || "",
+          data: JSON.stringify((gd.data || []).map((t) => t.y)),
+          drawn: hash(paths.map((p) => (p.getAttribute("d") || "")
+                                       + (p.getAttribute("transform") || "")).join("|")),
+          values: [...root.querySelectorAll("output.tlx-value")].map((o) => ({
+            text: o.textContent, cut: o.scrollWidth > o.clientWidth + 1,
+            visible: o.checkVisibility() && o.getBoundingClientRect().width > 0})),
+          bytes: root.outerHTML.length};
+}
+"""
+DEAD_SLIDERS_JS = r"""
+() => [...document.querySelectorAll(
+    ".widget-slider, .widget-hslider, .widget-vslider, .jupyter-widgets.widget-slider")]
+  .filter((s) => s.checkVisibility()).length
+"""
+EXPLORER_BYTES = 2_000_000  # page weight an explorer may add
+
+
+def test_static_explorers_move(server: str, browser_context, html_dir: Path) -> None:
+    """Every static explorer of the book (tlcourse.interactive.OfflineExplorer) moves without a
+    kernel: pressing a key on each of its sliders changes the setting shown and what is plotted
+    (the data and the drawn paths); its slider values are shown whole at 1280 and 390 px; it
+    weighs at most 2 MB. And no page shows an ipywidgets slider, which would move nothing
+    without a kernel."""
+    built = [d for d in PAGES if (html_dir / f"{d}.html").is_file()]
+    text = {d: (html_dir / f"{d}.html").read_text(encoding="utf-8") for d in built}
+    if "book/chmm" in built:
+        assert "tlcourse-explorer" in text["book/chmm"], "chmm's explorer is not static"
+    problems = []
+    for docname in built:
+        explorers = "tlcourse-explorer" in text[docname]
+        if not explorers and "widget-view+json" not in text[docname]:
+            continue
+        page, outside, errors = _watched_page(browser_context)
+        try:
+            page.set_viewport_size({"width": WIDE, "height": 900})
+            page.goto(server + f"{docname}.html", wait_until="load", timeout=PLOTLY_TIMEOUT_MS)
+            settle(page)
+            dead = page.evaluate(DEAD_SLIDERS_JS)
+            if dead:
+                problems.append(f"{docname}: {dead} ipywidgets slider(s) that move nothing")
+            n = page.evaluate("() => document.querySelectorAll('.tlcourse-explorer').length")
+            if n:
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('.tlcourse-explorer .tlx-plot')]"
+                    ".every(g => g.querySelector('.main-svg') && g.data)",
+                    timeout=PLOTLY_TIMEOUT_MS)
+            for i in range(n):
+                root = page.locator(".tlcourse-explorer").nth(i)
+                for k in range(root.locator("input[type=range]").count()):
+                    before = page.evaluate(EXPLORER_STATE_JS, i)
+                    assert before["bytes"] <= EXPLORER_BYTES, (docname, i, before["bytes"])
+                    slider = root.locator("input[type=range]").nth(k)
+                    slider.scroll_into_view_if_needed()
+                    slider.focus()
+                    at_end = slider.evaluate("s => s.value === s.max")
+                    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+                    try:
+                        page.wait_for_function(
+                            f"(b) => {{ const a = ({EXPLORER_STATE_JS})({i});"
+                            " return a.setting !== b.setting && a.drawn !== b.drawn"
+                            " && a.data !== b.data; }", arg=before, timeout=TIMEOUT_MS)
+                    except PlaywrightTimeout:
+                        problems.append(f"{docname}: explorer {i}, slider {k}: not redrawn")
+                for width in (WIDE, PHONE):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    page.wait_for_timeout(200)
+                    values = page.evaluate(EXPLORER_STATE_JS, i)["values"]
+                    bad = [v["text"] for v in values if v["cut"] or not v["visible"]]
+                    if bad or not all(v["text"] for v in values):
+                        problems.append(f"{docname}: explorer {i} at {width}px: slider "
+                                        f"values cut off or missing: {values}")
+                page.set_viewport_size({"width": WIDE, "height": 900})
+        finally:
+            page.close()
+        assert not outside, f"{docname}: requests outside the book: {outside}"
+        errors = [e for e in errors if "Failed to load resource" not in e]
+        assert not errors, f"{docname}: {errors}"
+    assert not problems, "\n".join(problems)
+
+
+# --- dark mode (issue 24 item 6) ------------------------------------------------------------------
+DARK_JS = r"""
+async () => {
+  const lum = (rgb) => {
+    const m = rgb.match(/[\d.]+/g).map(Number);
+    if (m.length > 3 && m[3] === 0) return null;  // transparent
+    const [r, g, b] = m.slice(0, 3).map((c) => c / 255);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const backing = (el) => {  // the first opaque background behind el
+    for (let e = el; e; e = e.parentElement) {
+      const l = lum(getComputedStyle(e).backgroundColor);
+      if (l !== null) return l;
+    }
+    return 1;
+  };
+  const out = {theme: document.documentElement.dataset.theme, pageBackground:
+               backing(document.querySelector("main") || document.body), figures: 0, bad: []};
+  for (const img of document.querySelectorAll(".cell_output img, figure img")) {
+    if (!img.checkVisibility() || !img.naturalWidth) continue;
+    out.figures += 1;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.min(img.naturalWidth, 400);
+    canvas.height = Math.round(canvas.width * img.naturalHeight / img.naturalWidth);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let clear = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] < 250) clear += 1;
+    const transparent = clear / (px.length / 4) > 0.01;
+    const behind = Math.max(lum(getComputedStyle(img).backgroundColor) ?? 0,
+                            transparent ? 0 : 1);
+    if (transparent && backing(img) < 0.7 && behind < 0.7)
+      out.bad.push((img.currentSrc || img.src).slice(0, 80));
+  }
+  for (const gd of document.querySelectorAll(".js-plotly-plot")) {
+    out.figures += 1;
+    const paper = gd._fullLayout && gd._fullLayout.paper_bgcolor;
+    if (paper && lum(paper) !== null && lum(paper) < 0.7 && lum(gd._fullLayout.font.color) < 0.5)
+      out.bad.push(`plotly figure ${gd.id}: dark text on dark paper`);
+  }
+  return out;
+}
+"""
+
+
+def test_figures_readable_in_dark_mode(server: str, browser_context, html_dir: Path) -> None:
+    """The theme's dark mode (its toggle, as a reader would set it) on a figure-heavy page: every
+    figure keeps a light backing, so no transparent figure puts dark text on the dark page."""
+    docname = "book/hmm"
+    page, _, errors = _watched_page(browser_context)
+    try:
+        page.goto(server + f"{docname}.html", wait_until="load", timeout=TIMEOUT_MS)
+        settle(page)
+        page.evaluate("() => { localStorage.setItem('mode', 'dark');"
+                      " document.documentElement.dataset.mode = 'dark';"
+                      " document.documentElement.dataset.theme = 'dark'; }")
+        page.wait_for_timeout(300)
+        found = page.evaluate(DARK_JS)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        take_screenshot(page, SHOTS / "dark__hmm.jpg")
+    finally:
+        page.evaluate("() => localStorage.removeItem('mode')")
+        page.close()
+    assert found["theme"] == "dark" and found["pageBackground"] < 0.3, found
+    assert found["figures"] >= 5, found
+    assert not found["bad"], f"figures unreadable in dark mode: {found['bad']}"

@@ -4,11 +4,12 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
 import tlcourse as tl
-from tlcourse import explorer, interactive
+from tlcourse import explorer, interactive, plotting
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,102 @@ def test_offline_bundle_has_json_and_html_without_plotly_js_or_network(model):
     again = interactive.offline(interactive.theory_curves_figure(model, values=[0.0, 1.0]))
     assert again.to_html() == interactive.offline(fig).to_html()  # stable id: cacheable
     assert isinstance(fig, go.Figure)
+
+
+# --- explorers with several sliders (OfflineExplorer) -------------------------------------------
+def _spec(explorer_):
+    html = explorer_.to_html()
+    data = re.search(r'<script type="application/json" class="tlx-data">(.*?)</script>', html,
+                     re.S).group(1)
+    return html, json.loads(data)
+
+
+def test_transfer_theory_explorer_holds_every_setting_of_its_grid(model):
+    sims = pd.DataFrame({"protocol": ["TL", "TL", "RF"], "alpha": [0.2, 2.0, 2.0],
+                         "test_error": [0.4, 0.3, 0.35], "sem": [0.01, 0.01, 0.02],
+                         "teacher_perturbation": [0.5, 0.5, 0.0], "lam": 0.1})
+    ex = interactive.transfer_theory_explorer(model, sims, values=[0.0, 0.5, 1.0],
+                                              lams=[0.1, 1.0],
+                                              start={"teacher_perturbation": 0.5})
+    # one knob away from 0 at a time, at each lam: (1 + 3 knobs x 2 values) x 2 lams
+    assert len(ex.frames) == 14
+    assert [c.name for c in ex.controls] == [*explorer.KNOBS, "lam"]
+    assert [c.start for c in ex.controls] == [1, 0, 0, 0]
+    frame = ex.frames[(0, 2, 0, 1)]  # feature perturbation 1, lam = 1
+    c = model.curves(feature_perturbation=1.0, lam=1.0)
+    np.testing.assert_allclose(frame[0]["y"], c.tl)
+    np.testing.assert_allclose(frame[1]["y"], c.rf)
+    np.testing.assert_allclose(frame[2]["y"], c.gain)
+    # the simulated points appear at their setting only
+    tl_points = ex.frames[(1, 0, 0, 0)][3]
+    np.testing.assert_allclose(tl_points["x"], [0.2, 2.0])
+    np.testing.assert_allclose(tl_points["y"], [0.4, 0.3])
+    assert ex.frames[(0, 0, 0, 0)][3]["x"].size == 0
+    np.testing.assert_allclose(ex.frames[(0, 0, 0, 0)][4]["y"], [0.35])
+    html, spec = _spec(ex)
+    assert html.count('type="range"') == 4 and "plotly-graph-div" in html
+    assert spec["exclusive"] == list(explorer.KNOBS)
+    assert set(spec["frames"]) == {",".join(map(str, k)) for k in ex.frames}
+    assert spec["controls"][3]["labels"] == ["0.1", "1"]
+    assert not re.search(r"https?://(?!www\.w3\.org)", html)
+
+
+def test_task_pair_explorer_shows_the_fields_of_task_pair_fields():
+    ex = interactive.task_pair_explorer(fractions=[0.0, 0.5, 1.0], counts=2, D=6, N=8, n=20,
+                                        n_inputs=2, start={"feature_perturbation": 0.5})
+    assert len(ex.frames) == 1 + 2 * 3 + 2 * 2  # every knob alone, D = 6: added 3 and 6
+    pair = plotting.task_pair_fields(0, 0, 0, 0, 2, D=6, N=8, n=20, n_inputs=2, rng=0)
+    frame = ex.frames[(0, 0, 0, 0, 1)]  # two latent directions removed
+    np.testing.assert_allclose(frame[0]["y"], pair["fields"][1])
+    np.testing.assert_allclose(frame[1]["x"], pair["input_fields"][0])
+    same = np.sign(pair["fields"][0]) == np.sign(pair["fields"][1])
+    np.testing.assert_array_equal(frame[0]["marker"]["color"], same.astype(int))
+    assert frame[2]["y"][2] == pytest.approx(pair["overlaps"]["shared_fraction"])
+    assert [c.start for c in ex.controls] == [0, 1, 0, 0, 0]
+    _, spec = _spec(ex)
+    assert len(json.dumps(spec)) < 200_000
+
+
+def test_offline_explorer_bad_input(model):
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1])])
+    control = interactive.Control("a", "a", (0.0, 1.0))
+    with pytest.raises(ValueError, match="at least 2 values"):
+        interactive.Control("a", "a", (0.0,))
+    with pytest.raises(ValueError, match="start of control"):
+        interactive.Control("a", "a", (0.0, 1.0), start=2)
+    with pytest.raises(ValueError, match="start setting"):
+        interactive.OfflineExplorer(fig, [control], {(1,): [{}]})
+    with pytest.raises(ValueError, match="one update per trace"):
+        interactive.OfflineExplorer(fig, [control], {(0,): [{}, {}]})
+    with pytest.raises(ValueError, match="exclusive"):
+        interactive.OfflineExplorer(fig, [control], {(0,): [{}]}, exclusive=["b"])
+    with pytest.raises(ValueError, match="not on the grid"):
+        interactive.transfer_theory_explorer(model, lams=[0.1], start={"lam": 1.0})
+    with pytest.raises(ValueError, match="one knob"):
+        interactive.transfer_theory_explorer(model, values=[0.0, 1.0], lams=[0.1], start={
+            "teacher_perturbation": 1.0, "feature_perturbation": 1.0})
+    with pytest.raises(TypeError, match="static"):
+        interactive.live_or_static("no", None)
+
+
+def test_live_or_static_offers_the_widget_and_the_static_explorer():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    fig = go.Figure([go.Scatter(x=[0, 1], y=[0, 1])])
+    static = interactive.OfflineExplorer(
+        fig, [interactive.Control("a", "a", (0.0, 1.0))], {(0,): [{}], (1,): [{"y": [1, 0]}]})
+    data, _ = interactive.live_or_static(static, ipywidgets.IntSlider())._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/html"] == static.to_html()
+
+
+def test_protocol_style_is_the_table_s_in_both_forms():
+    for name, spec in tl.specs.PROTOCOLS.items():
+        style = plotting.protocol_style(name)
+        assert (style["color"], style["label"]) == (spec.color, spec.label)
+        assert plotting.protocol_style(name, hex_color=True)["color"] == plotting.palette_hex(
+            spec.color)
+    assert plotting.palette_hex("C0") == "#0173b2"  # seaborn's colour-blind palette
+    with pytest.raises(ValueError, match="protocol"):
+        plotting.protocol_style("XX")
+    with pytest.raises(ValueError, match="cycle colour"):
+        plotting.palette_hex("red")

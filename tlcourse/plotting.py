@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
+from . import specs
 from ._checks import RNGLike, as_generator, check_int
 from .data import make_source, make_target, overlaps, shared_latents
 from .specs import PROTOCOLS
@@ -19,6 +20,24 @@ from .stats import summarize
 
 PALETTE = "colorblind"
 FIGSIZE = (5.6, 3.6)
+
+
+def palette_hex(color: str) -> str:
+    """A matplotlib cycle colour of the book's palette (``"C0"`` to ``"C9"``) as ``#rrggbb``,
+    whatever the current style (for Plotly figures and HTML)."""
+    if not (isinstance(color, str) and len(color) == 2 and color[0] == "C" and color[1].isdigit()):
+        raise ValueError(f"color must be a cycle colour 'C0' to 'C9', got {color!r}")
+    return mpl.colors.to_hex(sns.color_palette(PALETTE)[int(color[1])])
+
+
+def protocol_style(name: str, *, hex_color: bool = False) -> dict:
+    """How the book draws protocol ``name`` (one of :data:`tlcourse.specs.PROTOCOLS`): a dict
+    with ``color``, ``marker`` and ``label``, ready for matplotlib (``**style``); with
+    ``hex_color=True`` the colour is ``#rrggbb`` (for Plotly). Every figure takes a protocol's
+    style from here, so that a protocol looks the same in every chapter."""
+    spec = specs.protocol(name)
+    color = palette_hex(spec.color) if hex_color else spec.color
+    return {"color": color, "marker": spec.marker or None, "label": spec.label}
 
 
 def set_style() -> None:
@@ -53,6 +72,61 @@ def _agreement_scatter(ax, u, v, what: str) -> float:
     return rate
 
 
+def task_pair_fields(
+    teacher_perturbation: float = 0.3,
+    feature_perturbation: float = 0.3,
+    feature_substitution: float = 0.0,
+    latent_added: int = 0,
+    latent_removed: int = 0,
+    *,
+    D: int = 50,
+    N: int = 200,
+    n: int = 600,
+    n_inputs: int = 3,
+    rng: RNGLike = 0,
+) -> dict:
+    """A source task and a target derived from it by the five CHMM knobs, on the same samples.
+
+    The source is ``make_source(D, N, rng=...)``, the target ``make_target(source, <knobs>)``;
+    ``n`` latent samples are pushed through both (shared latent directions get the same
+    coordinates). Returns a dict: ``fields`` (2, n), the teachers' fields
+    ``theta . c / sqrt(D)`` of source and target (the labels are their signs);
+    ``input_fields`` (2, n * n_inputs), the pre-activations ``F_j . c / sqrt(D)`` of the first
+    ``n_inputs`` input coordinates (the inputs are their signs with ``sign`` data); and
+    ``overlaps``, those of :func:`tlcourse.data.overlaps`. With an integer ``rng`` the source and
+    each knob's noise are fixed, so that moving one knob changes nothing else.
+    """
+    D = check_int(D, "D", low=1)
+    N = check_int(N, "N", low=1)
+    n = check_int(n, "n", low=1)
+    n_inputs = check_int(n_inputs, "n_inputs", low=1, high=N + 1)
+    g_src, g_tgt, g_lat = as_generator(rng).spawn(3)
+    src = make_source(D, N, rng=g_src)
+    tgt = make_target(
+        src, teacher_perturbation, feature_perturbation, feature_substitution, latent_added,
+        latent_removed, rng=g_tgt,
+    )
+    Cs, Ct = shared_latents(src, tgt, n, rng=g_lat)
+    j = slice(0, n_inputs)
+    return {
+        "fields": np.stack([Cs @ src.theta / np.sqrt(src.D), Ct @ tgt.theta / np.sqrt(tgt.D)]),
+        "input_fields": np.stack([(Cs @ src.F[:, j] / np.sqrt(src.D)).ravel(),
+                                  (Ct @ tgt.F[:, j] / np.sqrt(tgt.D)).ravel()]),
+        "overlaps": overlaps(src, tgt),
+    }
+
+
+OVERLAP_BARS = {"teacher_cosine": ("teacher\ncosine", "C1"),
+                "feature_overlap": ("feature\noverlap", "C2"),
+                "shared_fraction": ("shared\nfraction", "C4")}
+TASK_PAIR_LABELS = {
+    "fields": (r"source field $\theta_s \cdot c / \sqrt{D_s}$",
+               r"target field $\theta_t \cdot c / \sqrt{D_t}$", "labels"),
+    "input_fields": (r"source input field $F_{s,j} \cdot c / \sqrt{D_s}$",
+                     r"target $F_{t,j} \cdot c / \sqrt{D_t}$", "input signs"),
+}
+
+
 def plot_task_pair(
     teacher_perturbation: float = 0.3,
     feature_perturbation: float = 0.3,
@@ -66,46 +140,20 @@ def plot_task_pair(
     n_inputs: int = 3,
     rng: RNGLike = 0,
 ):
-    """A source task and a target derived from it by the five CHMM knobs, on the same samples.
-
-    The source is ``make_source(D, N, rng=...)``, the target ``make_target(source, <knobs>)``;
-    ``n`` latent samples are pushed through both (shared latent directions get the same
-    coordinates). Three panels: the teachers' fields ``theta . c / sqrt(D)`` of source against
-    target (the labels are their signs), the pre-activations ``F_j . c / sqrt(D)`` of the first
-    ``n_inputs`` input coordinates (the inputs are their signs with ``sign`` data), and the
-    overlaps of :func:`tlcourse.data.overlaps`. With an integer ``rng`` the source and each knob's
-    noise are fixed, so that moving one knob changes nothing else. Returns the figure.
-    """
-    D = check_int(D, "D", low=1)
-    N = check_int(N, "N", low=1)
-    n = check_int(n, "n", low=1)
-    n_inputs = check_int(n_inputs, "n_inputs", low=1, high=N + 1)
-    g_src, g_tgt, g_lat = as_generator(rng).spawn(3)
-    src = make_source(D, N, rng=g_src)
-    tgt = make_target(
-        src, teacher_perturbation, feature_perturbation, feature_substitution, latent_added,
-        latent_removed, rng=g_tgt,
-    )
-    Cs, Ct = shared_latents(src, tgt, n, rng=g_lat)
+    """Draw :func:`task_pair_fields` (same arguments): three panels, the teachers' fields of
+    source against target, the input fields of the first ``n_inputs`` coordinates, and the
+    overlaps. Returns the figure."""
+    pair = task_pair_fields(teacher_perturbation, feature_perturbation, feature_substitution,
+                            latent_added, latent_removed, D=D, N=N, n=n, n_inputs=n_inputs,
+                            rng=rng)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1, 1, 0.7]})
-
-    _agreement_scatter(axes[0], Cs @ src.theta / np.sqrt(src.D), Ct @ tgt.theta / np.sqrt(tgt.D),
-                       "labels")
-    axes[0].set(xlabel=r"source field $\theta_s \cdot c / \sqrt{D_s}$",
-                ylabel=r"target field $\theta_t \cdot c / \sqrt{D_t}$")
-
-    j = slice(0, n_inputs)
-    us = (Cs @ src.F[:, j] / np.sqrt(src.D)).ravel()
-    ut = (Ct @ tgt.F[:, j] / np.sqrt(tgt.D)).ravel()
-    _agreement_scatter(axes[1], us, ut, "input signs")
-    axes[1].set(xlabel=r"source input field $F_{s,j} \cdot c / \sqrt{D_s}$",
-                ylabel=r"target input field $F_{t,j} \cdot c / \sqrt{D_t}$")
-
-    ov = overlaps(src, tgt)
-    names = ["teacher_cosine", "feature_overlap", "shared_fraction"]
-    values = [ov[k] for k in names]
-    bars = axes[2].bar(["teacher\ncosine", "feature\noverlap", "shared\nfraction"], values,
-                       color=["C1", "C2", "C4"])
+    for ax, key in zip(axes[:2], TASK_PAIR_LABELS, strict=True):
+        xlabel, ylabel, what = TASK_PAIR_LABELS[key]
+        _agreement_scatter(ax, *pair[key], what)
+        ax.set(xlabel=xlabel, ylabel=ylabel)
+    values = [pair["overlaps"][k] for k in OVERLAP_BARS]
+    bars = axes[2].bar([name for name, _ in OVERLAP_BARS.values()], values,
+                       color=[color for _, color in OVERLAP_BARS.values()])
     axes[2].bar_label(bars, fmt="%.2f", padding=2)
     axes[2].set(ylabel="overlap", ylim=(min(0.0, *values) - 0.05, 1.15))
     fig.tight_layout()
@@ -126,16 +174,16 @@ def plot_learning_curves(df, *, x: str = "alpha", ax=None, logx: bool = True, la
     if ax is None:
         _, ax = plt.subplots()
     for protocol, part in summary.groupby("protocol", observed=True, sort=True):
-        style = PROTOCOLS[protocol]
+        style = protocol_style(protocol)
         mean, sem = part["test_error"].to_numpy(), part["sem"].to_numpy()
         xs = part[x].to_numpy()
         if protocol == "0-shot":
-            ax.axhline(mean.mean(), color=style.color, ls="--", lw=1.2, label=style.label)
-            ax.axhspan(mean.mean() - sem.mean(), mean.mean() + sem.mean(), color=style.color,
-                       alpha=0.15, lw=0)
+            ax.axhline(mean.mean(), color=style["color"], ls="--", lw=1.2,
+                       label=style["label"])
+            ax.axhspan(mean.mean() - sem.mean(), mean.mean() + sem.mean(),
+                       color=style["color"], alpha=0.15, lw=0)
             continue
-        ax.errorbar(xs, mean, yerr=sem, color=style.color, marker=style.marker, ms=5,
-                    capsize=2.5, lw=1.4, label=style.label)
+        ax.errorbar(xs, mean, yerr=sem, ms=5, capsize=2.5, lw=1.4, **style)
     if logx:
         ax.set_xscale("log")
         ticks = np.unique(summary[x].to_numpy())

@@ -163,7 +163,8 @@ def transfer_explorer(
     chapter's simulated points (see :func:`tlcourse.explorer.matching_simulations`), drawn when
     the sliders sit at their setting. Sliders: the three knobs in [0, 1] (step 0.05), ``lam``
     from 0.01 to 10 (log scale), the range of alpha (on the theory's grid). The other values
-    are the starting ones. ``questions``: (what to try, what to look for) pairs. Figures redraw
+    are the starting ones. ``questions``: (what to try, what to look for) pairs, shown below the
+    figure (none: nothing shown, e.g. when the chapter's text asks them). Figures redraw
     when a slider is released (the figure's artists are moved in place and the figure shown as
     an image). Display the returned widget.
     """
@@ -226,7 +227,8 @@ def transfer_explorer(
         widgets.HBox([widgets.VBox([controls[n] for n in names[:3]]),
                       widgets.VBox([controls[n] for n in names[3:]])]),
         image,
-        widgets.HTML(_questions_html(questions)),
+        # (no questions: the chapter asks them beside the explorer, for both views)
+        *([widgets.HTML(_questions_html(questions))] if questions else []),
     ]
     box.controls, box.theory, box.simulations, box.figure = controls, theory, simulations, fig
     box.image = image
