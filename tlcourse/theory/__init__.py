@@ -4,12 +4,14 @@
   of a frozen feature map on a task (analytic or Monte Carlo);
 - :mod:`~tlcourse.theory.gcm`: the replica saddle-point equations and their solver;
 - :mod:`~tlcourse.theory.curves`: theory learning curves of a frozen first layer (TL, RF);
+- :mod:`~tlcourse.theory.transfer`: the theory of transfer on the batch solver: each protocol's
+  best penalty and its learning curve, transfer-gain maps at a given or the best penalty;
 - :mod:`~tlcourse.theory.finite_size`: theory against simulation at finite size, paired, with the
   Gaussian surrogate of real features and the exact test error of a readout on Gaussian features.
 """
 
 from ..activations import kappas
-from . import finite_size
+from . import finite_size, transfer
 from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
 from .finite_size import gaussian_error, paired_runs, random_features_theory, readout_overlaps
@@ -21,10 +23,12 @@ from .gcm import (
     ridge_isotropic,
     solve_gcm,
 )
+from .transfer import best_penalty
 
 __all__ = [
     "GCMConvergenceWarning",
     "GCMResult",
+    "best_penalty",
     "feature_covariances",
     "finite_size",
     "gaussian_error",
@@ -38,4 +42,5 @@ __all__ = [
     "readout_overlaps",
     "ridge_isotropic",
     "solve_gcm",
+    "transfer",
 ]
