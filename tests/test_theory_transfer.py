@@ -108,3 +108,15 @@ def test_gain_map_blocks_give_the_same_map(setting):
     one = phenomena.gain_map(*args, n_jobs=1)
     two = phenomena.gain_map(*args, n_jobs=2)
     np.testing.assert_allclose(one.gain, two.gain, atol=1e-5)
+
+
+def test_random_features_theory_at_the_best_penalty(setting):
+    src, _, _, target = setting
+    best = theory.random_features_theory(target, N, [0.5, 4.0], lam="best", seeds=[0, 1])
+    fixed = theory.random_features_theory(target, N, [0.5, 4.0], lam=0.1, seeds=[0, 1])
+    assert (best["test_error"].to_numpy() <= fixed["test_error"].to_numpy() + 1e-9).all()
+    layer = theory.finite_size.random_layer(1, N, N)
+    one = theory.best_penalty(layer, target, alphas=[0.5, 4.0])
+    np.testing.assert_allclose(best[best.seed == 1]["lam"], one["lam"])
+    with pytest.raises(ValueError, match="'best'"):
+        theory.random_features_theory(target, N, [1.0], lam="tuned", seeds=[0])
