@@ -46,6 +46,7 @@ KNOBS = (
 # looser than solve_gcm's default 1e-9: the maps differ from it by ~1e-7 in test error
 MAP_TOL = 1e-6
 _GOLD = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618...
+_NEAR = 0.6  # half-width in decades of a search started near a neighbour's best penalty
 
 
 def _where(mask: np.ndarray, a: BatchResult, b: BatchResult) -> BatchResult:
@@ -56,15 +57,34 @@ def _where(mask: np.ndarray, a: BatchResult, b: BatchResult) -> BatchResult:
 
 
 def _search(spectra, ratios: np.ndarray, bounds: tuple[float, float], xtol: float, *,
-            start=None, **options) -> tuple[np.ndarray, BatchResult]:
+            start=None, near=None, **options) -> tuple[np.ndarray, BatchResult]:
     """Golden-section search on ``log10 lam`` in ``bounds`` for every (problem, ratio) at once.
 
     Returns ``(lam, result)``: the best penalty found, (n_p, n_a), and the solver's result
     there (the better of the two interior points of each final bracket, ``xtol`` decades wide).
+    ``near`` (n_p, n_a): penalties expected close to the best (a neighbouring row of a map):
+    the search then starts within :data:`_NEAR` decades of them, and is redone over the whole
+    of ``bounds`` where its result lands on an edge of that narrower bracket.
     """
     shape = (len(spectra), ratios.size)
-    lo = np.full(shape, math.log10(bounds[0]))
-    hi = np.full(shape, math.log10(bounds[1]))
+    low, high = math.log10(bounds[0]), math.log10(bounds[1])
+    if near is not None:
+        centre = np.log10(near)
+        lo, hi = np.maximum(centre - _NEAR, low), np.minimum(centre + _NEAR, high)
+        lam, res = _golden(spectra, ratios, lo, hi, xtol, start, options)
+        x = np.log10(lam)
+        edge = ((x - lo < xtol) & (lo > low)) | ((hi - x < xtol) & (hi < high))
+        if not edge.any():
+            return lam, res
+        full_lam, full = _golden(spectra, ratios, np.full(shape, low), np.full(shape, high),
+                                 xtol, start, options)
+        return np.where(edge, full_lam, lam), _where(edge, full, res)
+    return _golden(spectra, ratios, np.full(shape, low), np.full(shape, high), xtol, start,
+                   options)
+
+
+def _golden(spectra, ratios, lo, hi, xtol, start, options) -> tuple[np.ndarray, BatchResult]:
+    """The golden-section iterations of :func:`_search` from the brackets ``[lo, hi]``."""
     c, d = hi - _GOLD * (hi - lo), lo + _GOLD * (hi - lo)
     rc = solve(spectra, ratios, 10.0**c, start=start, **options)
     rd = solve(spectra, ratios, 10.0**d, start=(rc.m, rc.q, rc.V), **options)
@@ -73,8 +93,7 @@ def _search(spectra, ratios: np.ndarray, bounds: tuple[float, float], xtol: floa
         lo, hi = np.where(left, lo, c), np.where(left, d, hi)
         keep_x, keep = np.where(left, c, d), _where(left, rc, rd)  # the point that stays
         new_x = np.where(left, hi - _GOLD * (hi - lo), lo + _GOLD * (hi - lo))
-        new = solve(spectra, ratios, 10.0**new_x, start=(keep.m, keep.q, keep.V),
-                              **options)
+        new = solve(spectra, ratios, 10.0**new_x, start=(keep.m, keep.q, keep.V), **options)
         c, d = np.where(left, new_x, keep_x), np.where(left, keep_x, new_x)
         rc, rd = _where(left, new, keep), _where(left, keep, new)
     best = rc.test_error <= rd.test_error
@@ -172,7 +191,7 @@ def _map_rows(W_source, W_random, source, knob, values, target_rng, alphas, lam,
     started from the previous row's overlaps."""
     K = W_source.shape[0]
     options = {"tol": tol}
-    rows, bases, start = [], None, None
+    rows, bases, start, near = [], None, None, None
     for value in values:
         target = make_target(source, **{knob: value}, rng=target_rng)
         if bases is None or knob != "teacher_perturbation":
@@ -180,7 +199,9 @@ def _map_rows(W_source, W_random, source, knob, values, target_rng, alphas, lam,
         spectra = [b.spectrum(target.theta) for b in bases]
         ratios = np.asarray(alphas) * source.N / K
         if lam == "best":
-            lams, res = _search(spectra, ratios, bounds, xtol, start=start, **options)
+            lams, res = _search(spectra, ratios, bounds, xtol, start=start, near=near,
+                                **options)
+            near = lams
         else:
             res = solve(spectra, ratios, lam, start=start, **options)
             lams = np.full(res.test_error.shape, lam)
