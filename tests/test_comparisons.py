@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tlcourse import comparisons
+from tlcourse import comparisons, stats
 
 
 def table(errors: dict, stderr=0.01, train_error=None) -> pd.DataFrame:
@@ -46,25 +46,51 @@ def test_paired_differences_held_out_floor_and_groups():
         comparisons.paired_differences(df.drop(columns="stderr"), "A", "B")
 
 
-def diffs(values, se=0.005, alphas=(0.5, 1, 2, 4, 8)):
-    return pd.DataFrame({"alpha": alphas, "difference": values, "se": se})
+def per_seed(values, spread=0.005, alphas=(0.5, 1, 2, 4, 8)):
+    """A per-seed difference table: three seeds at ``values`` -spread, 0, +spread."""
+    return pd.DataFrame([{"alpha": a, "seed": s, "difference": v + (s - 1) * spread}
+                         for s in range(3) for a, v in zip(alphas, values, strict=True)])
 
 
 def test_crossover_table_status():
-    crossed = diffs([0.1, 0.08, 0.04, -0.03, -0.06]).assign(g="crossed")
-    never = diffs([0.1, 0.09, 0.08, 0.07, 0.06]).assign(g="never")
-    below = diffs([-0.01, 0.02, -0.01, -0.02, -0.03]).assign(g="below")
-    blurred = diffs([0.1, 0.08, 0.04, 0.002, -0.0005], se=0.02).assign(g="blurred")
-    out = comparisons.crossover_table(pd.concat([crossed, never, below, blurred]),
+    crossed = per_seed([0.1, 0.08, 0.04, -0.03, -0.06]).assign(g="crossed")
+    never = per_seed([0.1, 0.09, 0.08, 0.07, 0.06]).assign(g="never")
+    below = per_seed([-0.01, 0.02, -0.01, -0.02, -0.03]).assign(g="below")
+    blurred = per_seed([0.1, 0.08, 0.04, 0.002, -0.0005], spread=0.02).assign(g="blurred")
+    fading = per_seed([0.1, 0.08, 0.04, 0.02, 0.001], spread=0.02).assign(g="fading")
+    out = comparisons.crossover_table(pd.concat([crossed, never, below, blurred, fading]),
                                       by="g").set_index("g")
     assert out.loc["crossed", "status"] == "crossed"
-    assert 2 < out.loc["crossed", "alpha_star"] < 4
-    assert out.loc["crossed", "low"] <= out.loc["crossed", "alpha_star"] <= out.loc["crossed",
-                                                                                      "high"]
+    assert 2 < out.loc["crossed", "alpha_star"] < 4 and out.loc["crossed", "seeds"] == 3
+    assert (out.loc["crossed", "low"] <= out.loc["crossed", "alpha_star"]
+            <= out.loc["crossed", "high"] < 8)
     assert out.loc["never", "status"] == "not reached" and np.isnan(out.loc["never", "alpha_star"])
+    assert out.loc["never", "low"] == 8 and out.loc["never", "high"] == np.inf
     assert out.loc["below", "status"] == "starts at or below zero"
-    assert out.loc["blurred", "status"] == "not resolved"
+    assert out.loc["blurred", "status"] == "not resolved" and out.loc["blurred", "high"] == np.inf
+    assert out.loc["fading", "status"] == "not resolved"
+    assert np.isnan(out.loc["fading", "alpha_star"]) and out.loc["fading", "low"] < 8
     assert set(out.status) <= set(comparisons.CROSSOVER_STATUS)
+
+
+def test_crossover_table_from_a_learning_curve_table():
+    df = table({(p, a, s): e + 0.01 * s for s in range(3)
+                for a, e_a, e_b in ((1.0, 0.30, 0.20), (2.0, 0.24, 0.20), (4.0, 0.15, 0.20))
+                for p, e in (("A", e_a), ("B", e_b))})
+    out = comparisons.crossover_table(stats.seed_differences(df, "A", "B"))
+    assert out.status.item() == "crossed" and 2 < out.alpha_star.item() < 4
+
+
+def test_crossover_table_refuses_what_it_cannot_judge():
+    crossed = per_seed([0.1, 0.08, 0.04, -0.03, -0.06])
+    with pytest.raises(ValueError, match="seed_differences"):
+        comparisons.crossover_table(crossed.drop(columns="seed"))
+    with pytest.raises(ValueError, match="every seed"):
+        comparisons.crossover_table(crossed.iloc[1:])
+    with pytest.raises(ValueError, match="several rows"):
+        comparisons.crossover_table(pd.concat([crossed, crossed.iloc[:1]]))
+    with pytest.raises(TypeError, match="DataFrame"):
+        comparisons.crossover_table(crossed.to_numpy())
 
 
 def test_theory_gaps():

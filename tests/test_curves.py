@@ -66,7 +66,7 @@ def test_cache_serves_results_without_recomputing(pair, tmp_path, monkeypatch):
     monkeypatch.setattr(protocols, "protocol_curve", fail)
     pd.testing.assert_frame_equal(_curves(pair, cache=tmp_path), first)
     # any parameter change is a new key
-    for change in ({"lam": 0.2}, {"n_test": 401}, {"epochs": 31}):
+    for change in ({"lam": 0.2}, {"lam": "cv"}, {"n_test": 401}, {"epochs": 31}):
         with pytest.raises(AssertionError, match="recomputed"):
             _curves(pair, cache=tmp_path, protocols=("TL", "2L"), **change)
     # so is a change of the code
@@ -94,6 +94,23 @@ def test_the_training_device_is_part_of_the_cache_key(pair, tmp_path, monkeypatc
     monkeypatch.setattr(curves, "resolve_device", lambda device: torch.device("cuda"))
     with pytest.raises(AssertionError, match="recomputed"):
         _curves(pair, cache=tmp_path, protocols=("TL", "2L"), device="cuda")
+
+
+def test_cross_validated_penalty_is_reproducible_and_reported(pair):
+    cv = _curves(pair, protocols=("TL", "RF", "2L"), lam="cv", cv_folds=3)
+    frozen = cv[cv.protocol.isin(["TL", "RF"])].reset_index(drop=True)
+    again = _curves(pair, protocols=("TL", "RF"), lam="cv", cv_folds=3)
+    pd.testing.assert_frame_equal(again.astype({"protocol": str}),
+                                  frozen.astype({"protocol": str}))
+    assert frozen["readout_lam"].isin(tl.specs.LAM_GRID).all()
+    assert cv[cv.protocol == "2L"]["readout_lam"].isna().all()
+    assert (cv["lam"] == "cv").all()
+    # a readout refitted at the chosen penalty gives the same test error as the table
+    row = frozen[(frozen.protocol == "TL")].iloc[-1]
+    fixed = _curves(pair, protocols=("TL",), lam=float(row.readout_lam), seeds=[row.seed])
+    assert fixed[fixed.n == row.n]["test_error"].item() == row.test_error
+    with pytest.raises(TypeError, match="'cv'"):
+        _curves(pair, lam="tuned")
 
 
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):

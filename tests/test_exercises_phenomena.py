@@ -13,7 +13,7 @@ DIFF = np.array([0.08, 0.05, 0.02, -0.01, -0.03])  # crosses between alpha = 2 a
 
 
 def test_check_crossover_right_answer():
-    ref = stats.crossover(ALPHA, DIFF, np.zeros(5)).x
+    ref = stats.crossover(ALPHA, DIFF).x
     fb = ex.check_crossover(ref, ALPHA, DIFF)
     assert fb and fb.diagnosis == "correct"
     assert "Correct" in str(fb)

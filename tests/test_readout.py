@@ -95,3 +95,36 @@ def test_bad_data(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         readout.fit_readout(X, y, 1.0)  # a well-posed fit raises no warning
+
+
+def test_select_lam_lands_near_the_theory_s_best_penalty_on_a_large_sample():
+    # random features K = N = 100 at alpha = 16 (1600 samples): each seed's choice within a
+    # decade of the theory's best penalty at the folds' size (4/5 of the samples), and their
+    # geometric mean within half a decade; the grid is 1/3 decade apart
+    N = 100
+    src = tl.make_source(50, N, rng=0)
+    W = tl.protocols.random_first_layer(N, N, 3)
+    best = tl.theory.best_penalty(W, src, alphas=[16 * 4 / 5])["lam"].item()
+    chosen = []
+    for seed in range(4):
+        X, y = src.sample(16 * N, rng=10 + seed)
+        chosen.append(readout.select_lam(tl.featuremap.features(W, X), y, rng=seed))
+    gap = np.log10(chosen) - np.log10(best)
+    assert (np.abs(gap) <= 1).all() and abs(gap.mean()) <= 0.5, (chosen, best)
+    assert set(chosen) <= set(tl.specs.LAM_GRID)
+
+
+def test_select_lam_is_reproducible_and_refuses_bad_input(data):
+    X, y = data
+    first = readout.select_lam(X, y, rng=5)
+    assert readout.select_lam(X, y, rng=5) == first
+    assert readout.select_lam(X, y, [0.3], rng=5) == 0.3  # one candidate: no fits
+    one_class = np.ones_like(y)
+    one_class[0] = -1.0  # a class with one sample: no fold holds both, the largest penalty
+    assert readout.select_lam(X, one_class, [0.01, 1.0, 0.1]) == 1.0
+    with pytest.raises(ValueError, match="lams"):
+        readout.select_lam(X, y, [0.1, -1.0])
+    with pytest.raises(ValueError, match="folds"):
+        readout.select_lam(X, y, folds=1)
+    with pytest.raises(ValueError, match="labels"):
+        readout.select_lam(X, np.zeros_like(y))

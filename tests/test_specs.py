@@ -31,7 +31,10 @@ def test_the_book_states_the_recipe_s_defaults():
     ("settings", "error", "match"),
     [
         ({"lam": 0.0}, ValueError, "lam must be finite and > 0, got 0.0"),
-        ({"lam": "0.1"}, TypeError, "lam must be a real number"),
+        ({"lam": "0.1"}, TypeError, "lam must be a real number > 0 or 'cv'"),
+        ({"lam_grid": ()}, ValueError, "lam_grid must be a non-empty sequence"),
+        ({"lam_grid": (0.1, -1.0)}, ValueError, "lam_grid must be finite and > 0"),
+        ({"cv_folds": 1}, ValueError, "cv_folds must be >= 2"),
         ({"epochs": -1}, ValueError, "epochs must be >= 0"),
         ({"epochs": 2.5}, TypeError, "epochs must be an integer"),
         ({"lr": float("nan")}, ValueError, "lr must be finite"),

@@ -3,8 +3,9 @@
 - :func:`paired_differences`: the difference of two protocols' test errors, paired seed by seed,
   at each size, with its standard error;
 - :func:`crossover_table`: where such a difference changes sign
-  (:func:`tlcourse.stats.crossover`) for each group of a table, with a status that says what
-  the data resolve;
+  (:func:`tlcourse.stats.crossover`, from the per-seed differences of
+  :func:`tlcourse.stats.seed_differences`) for each group of a table, with a status that says
+  what the data resolve;
 - :func:`theory_gaps`: simulation minus theory at the simulated sizes;
 - :func:`separability`: per size, the fraction of seeds whose training set the readout fits
   without error, and the bracket where that fraction falls from one to zero;
@@ -31,9 +32,7 @@ import pandas as pd
 
 from . import stats
 from ._checks import (
-    RNGLike,
     check_array,
-    check_fraction,
     check_one_row_per,
     check_positive,
     check_table,
@@ -92,42 +91,55 @@ def paired_differences(df, a: str, b: str, *, x: str = "alpha", by: Sequence[str
 CROSSOVER_STATUS = ("crossed", "not resolved", "not reached", "starts at or below zero")
 
 
-def crossover_table(diffs: pd.DataFrame, *, x: str = "alpha", by: str | None = None,
-                    min_fraction: float = 0.84, rng: RNGLike = 0) -> pd.DataFrame:
-    """Where each group's ``difference`` first goes from > 0 to <= 0 along ``x``.
+def crossover_table(per_seed: pd.DataFrame, *, x: str = "alpha", by: str | None = None,
+                    level: float = 0.9) -> pd.DataFrame:
+    """Where each group's difference first goes from > 0 to <= 0 along ``x``, seed by seed.
 
-    ``diffs``: a :func:`paired_differences` table (columns ``x``, ``difference``, ``se`` and
-    ``by``). Each group goes through :func:`tlcourse.stats.crossover` (interpolation in
-    ``log x``, parametric bootstrap with ``rng``). The ``status`` says what the data resolve:
+    ``per_seed``: per-seed differences, a :func:`tlcourse.stats.seed_differences` table (columns
+    ``x``, ``seed``, ``difference`` and ``by``), every seed at every size of its group. Each group
+    goes through :func:`tlcourse.stats.crossover` (interpolation in ``log x``, a Student-t
+    interval at ``level`` from the per-seed curves, so that what a seed shares along its curve
+    is kept; the seed-averaged :func:`paired_differences` table cannot give it). The ``status``
+    says what the data resolve:
 
-    - ``"starts at or below zero"``: the difference is <= 0 at the smallest size already;
-    - ``"crossed"``: a crossing, found in at least ``min_fraction`` of the bootstrap draws;
-    - ``"not resolved"``: a crossing in fewer draws, or none but found in more than
-      ``1 - min_fraction`` of them;
-    - ``"not reached"``: no crossing, and few draws find one.
+    - ``"starts at or below zero"``: the mean difference is <= 0 at the smallest size already;
+    - ``"crossed"``: the mean curve crosses and is resolved below zero within the grid
+      (``high`` finite);
+    - ``"not resolved"``: it crosses but is never resolved below zero, or it does not cross
+      but is no longer resolved above zero at the largest size;
+    - ``"not reached"``: it does not cross and is resolved above zero at the largest size.
 
-    Returns one row per group: ``by`` (if given), ``alpha_star``, ``low``, ``high`` (NaN when
-    there is no crossing; ``high = inf`` or ``low = 0`` when the interval runs beyond the grid,
-    see :class:`tlcourse.stats.Crossover`), ``fraction_found`` and ``status``.
+    Returns one row per group: ``by`` (if given), ``alpha_star`` (NaN without a crossing),
+    ``low``, ``high`` (the interval; ``low = 0`` or ``high = inf`` when it runs beyond the grid,
+    see :class:`tlcourse.stats.Crossover`), ``seeds`` and ``status``.
     """
-    min_fraction = check_fraction(min_fraction, "min_fraction")
-    groups = [(None, diffs)] if by is None else list(diffs.groupby(by, sort=False))
+    if not isinstance(per_seed, pd.DataFrame):
+        raise TypeError(f"per_seed must be a pandas DataFrame, got {type(per_seed).__name__}")
+    missing = [c for c in (x, "seed", "difference", *([by] if by else [])) if c not in per_seed]
+    if missing:
+        raise ValueError(f"per_seed must have the columns {missing} (a "
+                         "stats.seed_differences table, one row per seed and size)")
+    groups = [(None, per_seed)] if by is None else list(per_seed.groupby(by, sort=False))
     rows = []
     for key, part in groups:
-        part = part.sort_values(x)
-        c = stats.crossover(part[x].to_numpy(float), part["difference"].to_numpy(float),
-                      part["se"].to_numpy(float), rng=rng)
-        if part["difference"].iloc[0] <= 0:
+        if part.duplicated([x, "seed"]).any():
+            raise ValueError(f"per_seed has several rows for one ({x}, seed)"
+                             + ("" if by is None else f" in group {by} = {key!r}"))
+        curves = part.pivot(index="seed", columns=x, values="difference").sort_index(axis=1)
+        if curves.isna().any().any():
+            raise ValueError("every seed must have a difference at every size"
+                             + ("" if by is None else f" (group {by} = {key!r})"))
+        c = stats.crossover(curves.columns.to_numpy(float), curves.to_numpy(float), level=level)
+        mean = curves.mean(axis=0).to_numpy()
+        if mean[0] <= 0:
             status = "starts at or below zero"
         elif c.x is not None:
-            status = "crossed" if c.fraction_found >= min_fraction else "not resolved"
+            status = "crossed" if np.isfinite(c.high) else "not resolved"
         else:
-            status = "not resolved" if c.fraction_found > 1 - min_fraction else "not reached"
+            status = "not reached" if c.low == curves.columns[-1] else "not resolved"
         row = {} if by is None else {by: key}
-        row.update(alpha_star=np.nan if c.x is None else c.x,
-                   low=np.nan if c.low is None else c.low,
-                   high=np.nan if c.high is None else c.high,
-                   fraction_found=c.fraction_found, status=status)
+        row.update(alpha_star=np.nan if c.x is None else c.x, low=c.low, high=c.high,
+                   seeds=c.seeds, status=status)
         rows.append(row)
     return pd.DataFrame(rows)
 

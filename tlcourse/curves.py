@@ -84,6 +84,8 @@ def learning_curves(
     recipe, settings :
         How to train: a :class:`~tlcourse.specs.Recipe` (default: the course's), with keywords
         such as ``lam=0.05``, ``ft_lr=0.01`` or ``device="cpu"`` replacing some of its values.
+        ``lam="cv"``: each readout's penalty chosen by cross-validation on its own training
+        samples (the choice is part of the cache key, and a column ``readout_lam`` gives it).
         ``device="auto"`` is resolved here, on the calling machine (``"cuda"`` if it sees a GPU,
         else ``"cpu"``), and the resolved device is part of the cache key and of the table.
 
@@ -122,7 +124,8 @@ def learning_curves(
 
     df = pd.DataFrame(rows)
     df["alpha"] = df["n"] / target.N
-    df = df[COLUMNS]
+    # with lam="cv": the penalty each readout chose (TL, RF; NaN for FT and 2L)
+    df = df[COLUMNS + (["readout_lam"] if recipe.lam == "cv" else [])]
     params = {"N": source.N, "K": source.K, "activation": source.activation, "n_test": n_test}
     for key, value in {**params, **recipe.asdict()}.items():
         df[key] = value

@@ -199,9 +199,21 @@ def run_protocol(
 # ---------------------------------------------------------------- below: trusted arguments
 
 
-def _readout_net(W, X, y, lam: float, activation: str, *, like: TwoLayerNet | None = None,
-                 device=None):
+def _penalty(recipe: Recipe, V: np.ndarray, y: np.ndarray, rng) -> float:
+    """The readout's penalty: the recipe's, or with ``lam="cv"`` the one cross-validation on
+    the training samples ``V``, ``y`` chooses (:func:`tlcourse.readout.select_lam`)."""
+    if recipe.lam != "cv":
+        return recipe.lam
+    return readout.select_lam(V, y, recipe.lam_grid, folds=recipe.cv_folds, rng=rng)
+
+
+def _readout_net(W, X, y, lam, activation: str, *, like: TwoLayerNet | None = None,
+                 device=None, rng=0):
+    """The network ``(W, v)``, ``v`` the readout on ``features(W, X)`` at ``lam`` (a number or
+    a :class:`Recipe`, whose ``lam="cv"`` is chosen with ``rng``)."""
     V = features(W, X, activation)
+    if isinstance(lam, Recipe):
+        lam = _penalty(lam, V, y, rng)
     v = readout.fit_readout(V, y, lam, check_input=False)
     kw = {} if like is None else {"dtype": like.W.dtype, "device": like.W.device}
     if device is not None:
@@ -219,9 +231,9 @@ def _fit(proto: Protocol, source: TwoLayerNet, X: np.ndarray, y: np.ndarray,
     device = networks.resolve_device(recipe.device)  # where the target network lives
     if proto.frozen:
         W = W_s if proto.uses_source else random_first_layer(source.K, source.N, rng)
-        return _readout_net(W, X, y, recipe.lam, act, like=source, device=device)
+        return _readout_net(W, X, y, recipe, act, like=source, device=device, rng=rng)
     if proto.uses_source:  # FT: both layers, from the source's first layer and the TL readout
-        net = _readout_net(W_s, X, y, recipe.lam, act, like=source, device=device)
+        net = _readout_net(W_s, X, y, recipe, act, like=source, device=device, rng=rng)
         net.history = networks.train(net, X, y, recipe.replace(lr=recipe.ft_lr), rng=rng,
                                      check_input=False)
         return net
@@ -242,10 +254,13 @@ def _curve(proto: Protocol, source: TwoLayerNet, X, y, X_test, y_test, ns: list[
         )
         V, V_test = features(W, X, act), features(W, X_test, act)
         for n in ns:
-            v = readout.fit_readout(V[:n], y[:n], recipe.lam, check_input=False)
+            lam = _penalty(recipe, V[:n], y[:n], np.random.default_rng(start))
+            v = readout.fit_readout(V[:n], y[:n], lam, check_input=False)
             err, se = error_and_stderr(V_test @ v, y_test)
             train_err = error_and_stderr(V[:n] @ v, y[:n])[0]
             records.append(_record(proto.name, n, err, se, train_err))
+            if recipe.lam == "cv":
+                records[-1]["readout_lam"] = lam
         return records
     for n in ns:
         net = _fit(proto, source, X[:n], y[:n], np.random.default_rng(start), recipe)

@@ -8,6 +8,9 @@ formula*) is::
 on features ``V`` of shape (n, p), labels ``y`` in {-1, +1}. The logistic loss is solved exactly
 (to a tight gradient tolerance) by scikit-learn's L-BFGS ``LogisticRegression`` on the rescaled
 features ``V / sqrt(p)`` with ``C = 1 / lam`` and no intercept; the square loss in closed form.
+:func:`select_lam` chooses ``lam`` on the training samples alone, by k-fold cross-validation
+(scikit-learn's ``LogisticRegressionCV``, whose objective ``C sum loss + |w|^2 / 2`` on
+``V / sqrt(p)`` is this one divided by ``lam``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from ._checks import check_choice, check_int, check_positive
+from ._checks import RNGLike, as_generator, check_choice, check_int, check_positive
+from .specs import CV_FOLDS, LAM_GRID
 
 LOSSES = ("logistic", "square")
 GRAD_RTOL = 1e-4  # relative gradient norm accepted as converged
@@ -112,6 +116,41 @@ def fit_readout(
             f"{int(model.n_iter_[0])} iterations", ConvergenceWarning, stacklevel=2
         )
     return w
+
+
+def select_lam(V, y, lams=LAM_GRID, *, folds: int = CV_FOLDS, rng: RNGLike = 0) -> float:
+    """The penalty of ``lams`` whose logistic readout has the smallest ``folds``-fold
+    cross-validated error rate on features ``V`` (n, p) and labels ``y`` (n,) in {-1, +1}.
+
+    The folds are stratified and shuffled with ``rng`` (scikit-learn's ``StratifiedKFold``);
+    each candidate is fitted on ``(folds - 1) / folds`` of the samples (so the penalty chosen is
+    the best one for slightly fewer samples than ``n``), from the largest penalty down, each fit
+    warm-started from the previous one. Ties go to the larger penalty. With fewer than two
+    samples of a class no fold can hold both: the largest penalty of ``lams`` is returned.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    V, y = _check_data(V, y)
+    lams = sorted((check_positive(lam, "lams") for lam in np.atleast_1d(lams)), reverse=True)
+    if not lams:
+        raise ValueError("lams must hold at least one penalty")
+    folds = check_int(folds, "folds", low=2)
+    folds = min(folds, int(min((y == 1).sum(), (y == -1).sum())))
+    if folds < 2 or len(lams) == 1:
+        return lams[0]
+    seed = int(as_generator(rng).integers(2**31 - 1))
+    X = V / np.sqrt(V.shape[1])
+    wrong = np.zeros(len(lams))
+    for train, valid in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
+        model = LogisticRegression(fit_intercept=False, tol=1e-6, max_iter=10_000,
+                                   warm_start=True)
+        for k, lam in enumerate(lams):
+            model.set_params(C=1.0 / lam)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # judged by its score
+                model.fit(X[train], y[train])
+            wrong[k] += np.sum(predict(model.coef_.ravel(), X[valid]) != y[valid])
+    return float(lams[int(np.argmin(wrong))])  # the first minimum: the larger penalty
 
 
 def _fit_one_class(X: np.ndarray, y: np.ndarray, lam: float, tol: float) -> np.ndarray:

@@ -23,6 +23,21 @@ from ._checks import check_choice, check_fraction, check_int, check_positive
 
 OPTIMIZERS = ("adam", "sgd")
 DEVICES = ("auto", "cpu", "cuda")
+# the penalties that lam="cv" chooses from: 16 values, 1/3 decade apart, as the theory's search
+LAM_GRID = tuple(float(10.0 ** (k / 3)) for k in range(-12, 4))  # 1e-4 .. 10
+CV_FOLDS = 5
+
+
+def _check_lam(lam) -> float:
+    if isinstance(lam, str):
+        raise TypeError(f"lam must be a real number > 0 or 'cv', got {lam!r}")
+    return check_positive(lam, "lam")
+
+
+def _check_grid(grid) -> tuple:
+    if isinstance(grid, str) or not hasattr(grid, "__len__") or len(grid) == 0:
+        raise ValueError(f"lam_grid must be a non-empty sequence of penalties > 0, got {grid!r}")
+    return tuple(sorted(check_positive(lam, "lam_grid") for lam in grid))
 
 
 @dataclass(frozen=True)
@@ -31,8 +46,16 @@ class Recipe:
 
     Attributes
     ----------
-    lam : float
-        ℓ2 strength ``> 0`` of the convex readouts (TL, RF, and FT's starting point).
+    lam : float or "cv"
+        ℓ2 strength ``> 0`` of the convex readouts (TL, RF, and FT's starting point), or
+        ``"cv"``: chosen for each readout on its own training samples, among ``lam_grid``, by
+        ``cv_folds``-fold cross-validation (:func:`tlcourse.readout.select_lam`; the folds drawn
+        from the job's seed). The test samples are never used.
+    lam_grid : tuple of float
+        The penalties ``> 0`` that ``lam="cv"`` chooses from (default :data:`LAM_GRID`, ``1e-4``
+        to ``10``, three per decade).
+    cv_folds : int
+        Folds ``>= 2`` of ``lam="cv"``.
     epochs : int
         Passes over the data ``>= 0`` (full batch: one Adam step per epoch).
     lr : float
@@ -42,7 +65,11 @@ class Recipe:
         transferred.
     weight_decay : float
         Decoupled weight decay ``>= 0`` (PyTorch's ``AdamW``: each step multiplies the weights
-        by ``1 - lr * weight_decay``; with ``"sgd"`` an L2 term).
+        by ``1 - lr * weight_decay``; with ``"sgd"`` an L2 term). The course's choice for the
+        networks trained on the target (FT after its starting readout, and 2L) is this fixed
+        default, 0.1, at every size: it is not tuned, neither by ``lam="cv"`` (which tunes the
+        convex readouts only) nor otherwise; a comparison at tuned penalties tunes TL and RF
+        fully and FT only at its start.
     optimizer : str
         ``"adam"`` (``AdamW``) or ``"sgd"`` (plain gradient descent).
     batch_size : int or None
@@ -63,7 +90,9 @@ class Recipe:
     :meth:`replace` returns a checked copy with some settings changed.
     """
 
-    lam: float = 0.1
+    lam: float | str = 0.1
+    lam_grid: tuple = LAM_GRID
+    cv_folds: int = CV_FOLDS
     epochs: int = 1000
     lr: float = 0.01
     ft_lr: float = 1e-3
@@ -77,7 +106,9 @@ class Recipe:
 
     def __post_init__(self):
         checked = {
-            "lam": check_positive(self.lam, "lam"),
+            "lam": "cv" if isinstance(self.lam, str) and self.lam == "cv" else _check_lam(self.lam),
+            "lam_grid": _check_grid(self.lam_grid),
+            "cv_folds": check_int(self.cv_folds, "cv_folds", low=2),
             "epochs": check_int(self.epochs, "epochs", low=0),
             "lr": check_positive(self.lr, "lr"),
             "ft_lr": check_positive(self.ft_lr, "ft_lr"),
@@ -116,8 +147,14 @@ class Recipe:
         return dataclasses.replace(self, **settings)
 
     def asdict(self) -> dict:
-        """The settings as a dict (e.g. to label a table's rows)."""
-        return dataclasses.asdict(self)
+        """The settings as a dict of scalars, to label a table's rows. ``lam_grid`` (as text,
+        e.g. ``"0.0001..10 (16 values)"``) and ``cv_folds`` only with ``lam="cv"``, which alone
+        reads them."""
+        out = dataclasses.asdict(self)
+        grid, folds = out.pop("lam_grid"), out.pop("cv_folds")
+        if self.lam == "cv":
+            out.update(lam_grid=f"{grid[0]:g}..{grid[-1]:g} ({len(grid)} values)", cv_folds=folds)
+        return out
 
 
 @dataclass(frozen=True)
@@ -185,4 +222,5 @@ def protocol_list(protocols, name: str = "protocols") -> list[str]:
     return names
 
 
-__all__ = ["DEVICES", "OPTIMIZERS", "PROTOCOLS", "Protocol", "Recipe", "protocol", "protocol_list"]
+__all__ = ["CV_FOLDS", "DEVICES", "LAM_GRID", "OPTIMIZERS", "PROTOCOLS", "Protocol", "Recipe",
+           "protocol", "protocol_list"]

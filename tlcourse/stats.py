@@ -16,8 +16,12 @@ Every number the book prints with a ``±`` comes from here:
   seeds, with its standard error; :func:`paired_rows` takes it from two sets of rows of a
   learning-curve table, :func:`paired_difference_at` at one size of a table, with the one-sided
   Student-t quantile that tests it;
-- :func:`crossover`: where a difference of two learning curves changes sign, with a bootstrap
-  interval (a :class:`Crossover`);
+- :func:`seed_differences`: the difference of two protocols' test errors seed by seed, as a
+  table (one row per group, size and seed);
+- :func:`crossover`: where a difference of two learning curves changes sign, with a Student-t
+  confidence interval from the per-seed curves (a :class:`Crossover`);
+- :func:`t_quantile`: the Student-t quantile that a "k standard errors" claim from a few seeds
+  must use in place of a normal one;
 - :func:`power_law_fit`: how fast a measured quantity falls with a size, ``y ~ a x^(-b)``, with the
   standard error of the exponent (a :class:`PowerLaw`); :func:`fixed_power_law_fit`: the same
   with the exponent fixed, and the chi-square that tests it (a :class:`FixedPowerLaw`);
@@ -43,14 +47,13 @@ NumPy, pandas and SciPy only (no PyTorch), so that plotting and analysis stay li
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ._checks import (
-    RNGLike,
-    as_generator,
     check_array,
     check_int,
     check_labels,
@@ -265,23 +268,26 @@ def paired_difference_at(
 
 @dataclass(frozen=True)
 class Crossover:
-    """Where a difference of learning curves changes sign, in the units of the grid ``x``
-    (``alpha = P / N`` or the number of samples ``P``).
+    """Where a difference of learning curves first changes sign from positive, in the units of
+    the grid ``x`` (``alpha = P / N`` or the number of samples ``P``), with a confidence interval.
 
-    ``x``: the interpolated crossing (``None`` if the curves do not cross in the range);
-    ``low``, ``high``: the 16th and 84th percentiles of the crossing over all bootstrap draws (a
-    one-standard-error interval; ``None`` if no crossing). A draw that does not cross inside the
-    range counts as crossing beyond it (``inf``) if it stays positive, before it (``0``) if it
-    starts at or below zero: so ``high = inf`` says that more than 16% of the draws have not
-    crossed by the end of the grid, and ``low = 0`` that more than 16% crossed before its start.
-    ``fraction_found``: the fraction of draws that crossed inside the range (small: the crossing
-    is not resolved by the data).
+    ``x``: the first downward crossing of the mean curve, interpolated in ``log x`` (``None`` if
+    the mean curve does not cross in the range). ``[low, high]``: a confidence interval for the
+    crossing at ``level`` (see :func:`crossover`): ``low`` is the first ``x`` where the mean
+    difference is no longer resolved above zero, ``high`` the first where it is resolved below
+    zero. Off the grid: ``low = 0`` says that the difference is not resolved above zero at the
+    first size already (the crossing may lie before the grid; ``high`` is then the first size if
+    it is resolved below zero there), ``low`` equal to the largest size that it is resolved above
+    zero everywhere (the crossing lies beyond the grid), and ``high = inf`` that it is never
+    resolved below zero in the range. ``seeds``: the number of per-seed curves (0 for one exact
+    curve, such as a theory's, whose ``low`` and ``high`` bracket the crossing itself).
     """
 
     x: float | None
-    low: float | None
-    high: float | None
-    fraction_found: float
+    low: float
+    high: float
+    level: float
+    seeds: int
 
 
 def _as_curve(x, name: str, n: int | None = None) -> np.ndarray:
@@ -293,54 +299,87 @@ def _as_curve(x, name: str, n: int | None = None) -> np.ndarray:
     return x
 
 
-def _first_crossing(log_x: np.ndarray, diff: np.ndarray) -> np.ndarray:
-    """First downward zero crossing of each row of ``diff`` (m, n), interpolated in log x.
-
-    A crossing is the first index ``i`` with ``diff[i] > 0 >= diff[i + 1]``; rows without one
-    give NaN (used internally only: :func:`crossover` turns it into ``None``).
-    """
-    down = (diff[:, :-1] > 0) & (diff[:, 1:] <= 0)
-    found = down.any(axis=1)
-    i = np.argmax(down, axis=1)
-    rows = np.arange(diff.shape[0])
-    d0, d1 = diff[rows, i], diff[rows, i + 1]
-    x0, x1 = log_x[i], log_x[i + 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = x0 + d0 / (d0 - d1) * (x1 - x0)
-    return np.exp(np.where(found, x, np.nan))
+def _first_crossing(log_x: np.ndarray, diff: np.ndarray) -> float:
+    """First downward zero crossing of ``diff`` (n,) over ``log_x``, interpolated linearly, in
+    ``log x``; NaN if none. A crossing is the first ``i`` with ``diff[i] > 0 >= diff[i + 1]``."""
+    down = np.flatnonzero((diff[:-1] > 0) & (diff[1:] <= 0))
+    if not down.size:
+        return np.nan
+    i = down[0]
+    d0, d1 = diff[i], diff[i + 1]
+    return float(log_x[i] + d0 / (d0 - d1) * (log_x[i + 1] - log_x[i]))
 
 
-def crossover(x, diff, stderr, *, n_draws: int = 2000, rng: RNGLike = 0) -> Crossover:
-    """Where ``diff`` (e.g. ``eps_2L - eps_TL`` over ``x``) first goes from > 0 to <= 0.
+def _first_at_or_below_zero(log_x: np.ndarray, f: np.ndarray, strict: bool) -> float:
+    """First ``log x`` where ``f`` (n,) reaches zero (falls below it if ``strict``), interpolated
+    linearly between the two points that bracket it; ``-inf`` if at the first point already,
+    ``inf`` if never."""
+    hit = np.flatnonzero(f < 0 if strict else f <= 0)
+    if not hit.size:
+        return np.inf
+    j = hit[0]
+    if j == 0:
+        return -np.inf
+    return float(log_x[j - 1] + f[j - 1] / (f[j - 1] - f[j]) * (log_x[j] - log_x[j - 1]))
 
-    ``x`` (n,) increasing and positive: the grid of sizes, ``alpha = P / N`` or ``P``;
-    ``diff`` (n,) the difference of two curves at those points, ``stderr`` (n,) its standard
-    errors (``sqrt(se_a^2 + se_b^2)`` for independent curves). The crossing is interpolated
-    linearly in ``log x`` between the two points that bracket it. Its uncertainty:
-    ``n_draws`` parametric bootstrap draws ``diff + stderr * z``, ``z ~ N(0, 1)`` independent
-    per point, each located the same way.
+
+_STEPS = 64  # points per grid interval on which the interval's edges are located
+
+
+def crossover(x, diffs, *, level: float = 0.9) -> Crossover:
+    """Where a difference of two learning curves (e.g. ``eps_2L - eps_TL``) first goes from > 0
+    to <= 0, with a confidence interval from per-seed curves (a :class:`Crossover`).
+
+    ``x`` (n,) positive and increasing: the grid of sizes (``alpha = P / N`` or ``P``).
+    ``diffs`` (S, n): one difference curve per seed, ``S >= 2``, each seed's two curves measured
+    on the same samples (:func:`seed_differences` gives them as a table), so that what a seed
+    shares along its curve (its training set, say) stays in; or (n,): one exact curve (a
+    theory's), whose crossing is all there is.
+
+    Each seed's curve is interpolated linearly in ``log x`` between grid points, and so is their
+    mean, whose first downward crossing is the estimate (eq. ``crossover-interp`` of the book).
+    The interval inverts a two-sided Student-t test (``S - 1`` degrees of freedom) of "the mean
+    difference is zero at x": ``low`` is the first ``x`` where ``mean - t se <= 0`` (no longer
+    resolved above zero), ``high`` the first where ``mean + t se < 0`` (resolved below zero),
+    ``se`` the spread of the interpolated per-seed values over ``sqrt(S)``. Where the true
+    difference is linear in ``log x`` between grid points and the seeds' values are normal and
+    independent between seeds, the interval covers the true first crossing with probability
+    close to ``level`` (tested by simulation), whatever the correlation along a curve.
     """
     x = _as_curve(x, "x")
     if (x <= 0).any() or (np.diff(x) <= 0).any():
         raise ValueError("x must be positive and strictly increasing")
-    diff = _as_curve(diff, "diff", x.size)
-    stderr = _as_curve(stderr, "stderr", x.size)
-    if (stderr < 0).any():
-        raise ValueError("stderr must be >= 0")
-    n_draws = check_int(n_draws, "n_draws", low=1)
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    d = np.asarray(diffs, dtype=np.float64)
+    if d.ndim == 1:
+        d = _as_curve(d, "diffs", x.size)[None, :]
+    else:
+        d = check_array(d, "diffs", ndim=2)
+        if d.shape[1] != x.size or d.shape[0] < 2:
+            raise ValueError(f"diffs must be (S, n) = (seeds >= 2, {x.size}) or ({x.size},), "
+                             f"got shape {d.shape}")
+    seeds = d.shape[0] if d.shape[0] >= 2 else 0
     log_x = np.log(x)
-    best = _first_crossing(log_x, diff[None, :])[0]
-    z = as_generator(rng).standard_normal((n_draws, x.size))
-    redrawn = diff[None, :] + stderr[None, :] * z
-    draws = _first_crossing(log_x, redrawn)
-    ok = np.isfinite(draws)
-    fraction = float(ok.mean())
-    if not np.isfinite(best):
-        return Crossover(None, None, None, fraction)
-    # no crossing in the range: beyond its end if the draw starts positive, before its start if not
-    draws = np.where(ok, draws, np.where(redrawn[:, 0] > 0, np.inf, 0.0))
-    low, high = np.percentile(draws, [16, 84], method="inverted_cdf")  # order statistics: no
-    return Crossover(float(best), float(low), float(high), fraction)  # interpolation with inf
+    best = _first_crossing(log_x, d.mean(axis=0))
+    w = np.linspace(0.0, 1.0, _STEPS, endpoint=False)
+    fine_x = np.append((log_x[:-1, None] * (1 - w) + log_x[1:, None] * w).ravel(), log_x[-1])
+    fine = np.concatenate([(d[:, :-1, None] * (1 - w) + d[:, 1:, None] * w).reshape(
+        d.shape[0], -1), d[:, -1:]], axis=1)
+    mean = fine.mean(axis=0)
+    if seeds:
+        from scipy import stats as _scipy_stats
+
+        half = (_scipy_stats.t.ppf((1 + level) / 2, seeds - 1)
+                * fine.std(axis=0, ddof=1) / math.sqrt(seeds))
+    else:
+        half = np.zeros_like(mean)
+    low = _first_at_or_below_zero(fine_x, mean - half, strict=False)
+    high = _first_at_or_below_zero(fine_x, mean + half, strict=True)
+    low = x[-1] if low == np.inf else math.exp(low)  # resolved above zero everywhere
+    high = x[0] if high == -np.inf else math.exp(high)  # resolved below zero at once
+    return Crossover(None if np.isnan(best) else math.exp(best), float(low), float(high),
+                     float(level), seeds)
 
 
 @dataclass(frozen=True)
@@ -383,30 +422,6 @@ def power_law_fit(x, y, stderr) -> PowerLaw:
 
 
 # --- nested means, fixed-exponent laws and interior peaks (chapter *The replica formula*) ---
-
-
-def nested_mean_and_stderr(values, groups) -> tuple[float, float, int]:
-    """Mean of ``values`` over groups of seeds, with the standard error between groups.
-
-    ``values`` (n,): one number per seed; ``groups`` (n,): the group of each seed (the source
-    network or random layer the seed ran on: seeds nested in groups). Each group is averaged
-    first; the result is the mean of the ``G`` group means and their ``std / sqrt(G)``
-    (``ddof=1``), which counts the variation between groups as well as the seeds' own noise.
-    Returns ``(mean, se, G)``; test it with Student-t quantiles at ``G - 1`` degrees of freedom.
-    Needs ``G >= 2``.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    groups = np.asarray(groups)
-    if values.ndim != 1 or groups.shape != values.shape:
-        raise ValueError(f"values and groups must be 1-d of one length, got shapes "
-                         f"{values.shape} and {groups.shape}")
-    if not np.isfinite(values).all():
-        raise ValueError("values must be finite")
-    means = pd.Series(values).groupby(groups).mean()
-    if len(means) < 2:
-        raise ValueError(f"need at least two groups for a standard error, got {len(means)}")
-    return (float(means.mean()), float(means.std(ddof=1) / math.sqrt(len(means))),
-            len(means))
 
 
 @dataclass(frozen=True)
@@ -479,6 +494,81 @@ def interior_maximum(x, y) -> float | None:
     return float(x[i]) if 0 < i < x.size - 1 else None
 
 
+def seed_differences(df: pd.DataFrame, a: str, b: str, *, x: str = "alpha",
+                     by: str | Sequence[str] = ()) -> pd.DataFrame:
+    """``test_error(a) - test_error(b)`` seed by seed, at each size ``x`` (and group ``by``).
+
+    ``df``: a learning-curve table (:func:`tlcourse.curves.learning_curves`; columns
+    ``protocol``, ``x``, ``seed``, ``test_error`` and the ``by`` columns), in which protocols
+    ``a`` and ``b`` of one seed saw the same samples. Only the (group, size, seed) that both
+    protocols ran are kept; a protocol with two rows for one (group, size, seed) is refused.
+    Returns columns ``*by, x, seed, difference``, sorted: the input of :func:`crossover` (one
+    curve per seed) and of :func:`tlcourse.comparisons.crossover_table`.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame (a learning-curve table), got "
+                        f"{type(df).__name__}")
+    missing = [c for c in ("protocol", x, "seed", "test_error", *by) if c not in df.columns]
+    if missing:
+        raise ValueError(f"df must have the columns {missing} (a learning_curves table)")
+    keys = [*by, x, "seed"]
+    parts = []
+    for name, arg in ((a, "a"), (b, "b")):
+        part = df[df["protocol"] == name]
+        if part.empty:
+            raise ValueError(f"{arg} must be a protocol of df, one of "
+                             f"{sorted(map(str, set(df['protocol'])))}, got {name!r}")
+        if part.duplicated(keys).any():
+            raise ValueError(f"df has several rows of protocol {name!r} for one {keys}")
+        if part[[*keys, "test_error"]].isna().any().any():
+            raise ValueError(f"df has missing values in the rows of protocol {name!r}")
+        parts.append(part.set_index(keys)["test_error"])
+    both = parts[0].index.intersection(parts[1].index)
+    out = (parts[0].loc[both] - parts[1].loc[both]).rename("difference").reset_index()
+    return out.sort_values(keys, ignore_index=True)
+
+
+def t_quantile(n: int, level: float = 0.95, *, two_sided: bool = False) -> float:
+    """The Student-t quantile for a mean of ``n`` independent values (``n - 1`` degrees of
+    freedom): a claim "``mean > k se``" from ``n`` seeds holds at ``level`` (one-sided) only with
+    ``k = t_quantile(n, level)``, larger than the normal quantile when ``n`` is small (2.92 for
+    three seeds at 95%, against 1.64). ``two_sided``: the quantile at ``(1 + level) / 2``, the
+    half-width of a ``level`` confidence interval in standard errors. For a mean over seeds
+    nested in networks (:func:`nested_mean_and_stderr`), ``n`` is the number of networks.
+    """
+    from scipy import stats as _scipy_stats
+
+    n = check_int(n, "n", low=2)
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    return float(_scipy_stats.t.ppf((1 + level) / 2 if two_sided else level, n - 1))
+
+
+def nested_mean_and_stderr(values, networks) -> tuple[float, float, int]:
+    """Mean of ``values`` measured on seeds nested in source networks, and its standard error.
+
+    ``values`` (n,): one number per (network, seed) (a test error or a paired difference);
+    ``networks`` (n,): the source network each value was measured with. Seeds of one network
+    share that network, so they are not independent: the mean is the mean of the per-network
+    means, and its standard error the spread of those means over ``sqrt(G)`` (``G`` networks),
+    which holds both the spread between networks and, through each network's mean, the spread
+    of its seeds. Returns ``(mean, se, G)``; ``G >= 2``; a confidence interval takes
+    :func:`t_quantile` with ``n = G``. Networks with different numbers of seeds weigh the same.
+    """
+    values = check_array(values, "values", ndim=1)
+    networks = np.asarray(networks)
+    if networks.shape != values.shape:
+        raise ValueError(f"networks must have one label per value ({values.size}), got shape "
+                         f"{networks.shape}")
+    if pd.isna(networks).any():
+        raise ValueError("networks must not contain missing labels")
+    means = pd.Series(values).groupby(networks).mean().to_numpy()
+    if means.size < 2:
+        raise ValueError(f"need values from at least two networks, got {means.size}")
+    return float(means.mean()), float(means.std(ddof=1) / math.sqrt(means.size)), int(means.size)
+
+
 __all__ = [
     "Crossover",
     "FixedPowerLaw",
@@ -495,6 +585,8 @@ __all__ = [
     "paired_rows",
     "pooled_mean",
     "power_law_fit",
+    "seed_differences",
     "stderr_of_difference",
     "summarize",
+    "t_quantile",
 ]

@@ -93,7 +93,7 @@ def check_crossover(value, alpha=None, diff=None) -> Feedback:
 
 
 def _check_crossing_value(value, alpha: np.ndarray, diff: np.ndarray) -> Feedback:
-    ref = stats.crossover(alpha, diff, np.zeros_like(diff), n_draws=1).x
+    ref = stats.crossover(alpha, diff).x
     if not is_number(value):
         return Feedback(False, f"the crossing must be a number (nan for no crossing), got "
                         f"{value!r}.", "type")

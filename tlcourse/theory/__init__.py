@@ -4,6 +4,8 @@
   of a frozen feature map on a task (analytic or Monte Carlo);
 - :mod:`~tlcourse.theory.gcm`: the replica saddle-point equations and their solver;
 - :mod:`~tlcourse.theory.curves`: theory learning curves of a frozen first layer (TL, RF);
+- :mod:`~tlcourse.theory.transfer`: the theory of transfer on the batch solver: each protocol's
+  best penalty and its learning curve, transfer-gain maps at a given or the best penalty;
 - :mod:`~tlcourse.theory.finite_size`: theory against simulation at finite size, paired, with the
   Gaussian surrogate of real features and the exact test error of a readout on Gaussian features;
 - :mod:`~tlcourse.theory.gap`: theory minus simulation split into four parts (covariances,
@@ -12,7 +14,7 @@
 """
 
 from ..activations import kappas
-from . import finite_size, gap
+from . import finite_size, gap, transfer
 from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
 from .finite_size import gaussian_error, paired_runs, random_features_theory, readout_overlaps
@@ -26,10 +28,12 @@ from .gcm import (
     solve_gcm,
 )
 from .ridge import ridge_optimal_penalty
+from .transfer import best_penalty
 
 __all__ = [
     "GCMConvergenceWarning",
     "GCMResult",
+    "best_penalty",
     "feature_covariances",
     "finite_size",
     "gap",
@@ -46,4 +50,5 @@ __all__ = [
     "ridge_isotropic",
     "ridge_optimal_penalty",
     "solve_gcm",
+    "transfer",
 ]

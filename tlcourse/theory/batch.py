@@ -123,7 +123,8 @@ class BatchResult:
     """Fixed points of a batch: arrays of shape (n_problems, n_alphas).
 
     ``test_error = arccos(m / sqrt(rho q)) / pi``; ``m, q, V`` the overlaps (a warm start for a
-    nearby batch: pass ``start=(m, q, V)``); ``iterations`` per point; ``converged`` per point.
+    nearby batch: pass ``start=(m, q, V)``); ``iterations``, ``residual`` (``|dV| + |dq| +
+    |dm|`` at the last iteration) and ``converged`` per point.
     """
 
     test_error: np.ndarray
@@ -131,13 +132,14 @@ class BatchResult:
     q: np.ndarray
     V: np.ndarray
     iterations: np.ndarray
+    residual: np.ndarray
     converged: np.ndarray
 
 
 def solve_gcm_batch(
     problems,
     samples_per_feature,
-    lam: float,
+    lam,
     *,
     start: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     tol: float = 1e-7,
@@ -150,7 +152,8 @@ def solve_gcm_batch(
     ``problems``: a sequence of ``(Omega, Phi, theta)`` (each as in :func:`solve_gcm`, with
     ``Psi`` the identity) or of their spectra (:meth:`Eigenbasis.spectrum`), all with the same
     number ``p`` of features; ``samples_per_feature``
-    (n_a,) the ratios ``n / p`` > 0 (as in :func:`solve_gcm`); ``lam`` > 0 the l2 strength.
+    (n_a,) the ratios ``n / p`` > 0 (as in :func:`solve_gcm`); ``lam`` > 0 the l2 strength, one
+    for all or an array broadcasting to (n_problems, n_a), one per point.
     ``start``: overlaps ``(m, q, V)`` of shape (n_problems, n_a) to start from (e.g. a previous
     result); default the uninformed start of ``solve_gcm``. The quadrature (``n_outer`` x
     ``n_inner`` nodes) is coarser than ``solve_gcm``'s default; test errors agree to about
@@ -168,12 +171,22 @@ def solve_gcm_batch(
         raise ValueError("samples_per_feature must not be empty")
     for a in alphas:
         check_positive(float(a), "samples_per_feature")
-    lam = check_positive(lam, "lam")
+    n_p, n_a = len(specs), alphas.size
+    lam_arr = np.asarray(lam)
+    if lam_arr.dtype.kind not in "fiu":
+        raise TypeError(f"lam must be a number or an array of numbers, got {lam!r}")
+    lam_arr = lam_arr.astype(np.float64)
+    if not np.isfinite(lam_arr).all() or (lam_arr <= 0).any():
+        raise ValueError(f"lam must be finite and > 0, got {lam!r}")
+    try:
+        lam_arr = np.broadcast_to(lam_arr, (n_p, n_a)).reshape(-1)
+    except ValueError:
+        raise ValueError(f"lam must be a number or broadcast to (n_problems, n_alphas) = "
+                         f"({n_p}, {n_a}), got shape {lam_arr.shape}") from None
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", low=1)
     quad = _quadrature(check_int(n_outer, "n_outer", low=2), check_int(n_inner, "n_inner", low=2))
 
-    n_p, n_a = len(specs), alphas.size
     which = np.repeat(np.arange(n_p), n_a)  # problem of each batch entry
     alpha = np.tile(alphas, n_p)
     omega = np.stack([s.omega for s in specs])  # (n_p, p)
@@ -218,12 +231,13 @@ def solve_gcm_batch(
         m_hat = alpha[i] / sg[i] * e_mhat / np.sqrt(2 * math.pi * ri)
         q_hat, V_hat = alpha[i] * e_qhat, alpha[i] * e_vhat
         w, t = omega[which[i]], tproj[which[i]]  # (b, p)
-        d = lam + V_hat[:, None] * w
+        d = lam_arr[i][:, None] + V_hat[:, None] * w
         V_new = np.mean(w / d, axis=1)
         q_new = np.mean((q_hat[:, None] * w**2 + (m_hat**2)[:, None] * t * w) / d**2, axis=1)
         m_new = m_hat / sg[i] * np.mean(t / d, axis=1)
         if not np.isfinite([m_new, q_new, V_new]).all():
-            raise FloatingPointError(f"solve_gcm_batch: non-finite overlaps (lam={lam})")
+            raise FloatingPointError("solve_gcm_batch: non-finite overlaps (lam = "
+                                     f"{np.unique(lam_arr[i])})")
         new_res = np.abs(V_new - Vi) + np.abs(q_new - qi) + np.abs(m_new - mi)
         grew = new_res > residual[i]
         damping[i] = np.where(grew, np.minimum(0.5 * (1.0 + damping[i]), 0.8), damping[i])
@@ -239,10 +253,12 @@ def solve_gcm_batch(
     if not converged.all():
         worst = float(residual.max())
         warnings.warn(f"solve_gcm_batch: {int((~converged).sum())} point(s) did not converge "
-                      f"(largest residual {worst:.3g} > tol = {tol:.3g}, lam={lam})",
+                      f"(largest residual {worst:.3g} > tol = {tol:.3g}, lam = "
+                      f"{np.unique(lam_arr[~converged])})",
                       GCMConvergenceWarning, stacklevel=2)
     cos = np.where(q > 0, np.minimum(m / np.sqrt(rho * np.maximum(q, 1e-300)), 1.0), 0.0)
     err = np.arccos(np.maximum(cos, -1.0)) / math.pi
     shape = (n_p, n_a)
     return BatchResult(err.reshape(shape), m.reshape(shape), q.reshape(shape), V.reshape(shape),
-                       iterations.reshape(shape), converged.reshape(shape))
+                       iterations.reshape(shape), residual.reshape(shape),
+                       converged.reshape(shape))

@@ -148,20 +148,32 @@ def random_layer(seed: int, K: int, N: int) -> np.ndarray:
 
 
 def random_features_theory(
-    task: Task, K: int, alphas, *, lam: float, seeds, activation: str = "erf", loss="logistic",
+    task: Task, K: int, alphas, *, lam: float | str, seeds, activation: str = "erf",
+    loss="logistic",
 ) -> pd.DataFrame:
     """Theory of RF on the random layers of :func:`paired_runs` (same seeds, same layers).
 
-    ``alphas`` are samples per input dimension (``n = alpha N``, solver at ``n / K``). Returns
-    one row per seed and ``alpha``: ``seed, alpha, test_error, m, q, train_loss``; average over
-    seeds for the RF theory line.
+    ``alphas`` are samples per input dimension (``n = alpha N``, solver at ``n / K``).
+    ``lam``: the readout's penalty, or ``"best"``: each layer's best penalty at each size
+    (:func:`~tlcourse.theory.best_penalty`, logistic loss, its default range). Returns one row
+    per seed and ``alpha``: ``seed, alpha, test_error, m, q, train_loss`` (with ``"best"``:
+    ``seed, alpha, test_error, train_loss, lam``); average over seeds for the RF theory line.
     """
     from .equivalence import feature_covariances
+    from .transfer import best_penalty
 
     alphas = [check_positive(a, "alphas") for a in np.atleast_1d(alphas)]
+    if isinstance(lam, str) and lam != "best":
+        raise ValueError(f"lam must be a number > 0 or 'best', got {lam!r}")
     rows = []
     for s in seeds:
         layer = random_layer(s, K, task.N)
+        if lam == "best":
+            best = best_penalty(layer, task, alphas=alphas, activation=activation)
+            rows += [{"seed": s, "alpha": a, "test_error": r.test_error,
+                      "train_loss": r.train_loss, "lam": r.lam}
+                     for a, r in zip(alphas, best.itertuples(), strict=True)]
+            continue
         res = solve_gcm(*feature_covariances(layer, task, activation), task.theta,
                         samples_per_feature=[a * task.N / K for a in alphas], lam=lam,
                         loss=loss)

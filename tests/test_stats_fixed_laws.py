@@ -1,42 +1,11 @@
-"""Nested means over source networks, fixed-exponent power laws, interior maxima."""
+"""Fixed-exponent power laws, interior maxima, pooled means (nested means: test_stats.py)."""
 
 import math
 
 import numpy as np
 import pytest
-from scipy import stats as sps
 
 from tlcourse import stats
-
-
-def test_nested_mean_averages_groups_first():
-    values = [1.0, 3.0, 10.0, 10.0, 10.0, 10.0]  # group a: mean 2; group b: mean 10
-    mean, se, groups = stats.nested_mean_and_stderr(values, ["a", "a", "b", "b", "b", "b"])
-    assert groups == 2 and mean == pytest.approx(6.0)
-    assert se == pytest.approx(np.std([2.0, 10.0], ddof=1) / math.sqrt(2))
-
-
-def test_nested_interval_covers_with_a_spread_between_groups():
-    # every group has its own offset (variance 1) and seeds add noise (variance 1) on top:
-    # the per-seed standard error undercovers, the nested one covers at its t level
-    rng = np.random.default_rng(0)
-    n_rep, G, S, level = 2000, 4, 10, 0.9
-    t = sps.t.ppf(0.5 + level / 2, G - 1)
-    hits = 0
-    for _ in range(n_rep):
-        offsets = rng.standard_normal(G)
-        values = (offsets[:, None] + rng.standard_normal((G, S))).ravel()
-        mean, se, _ = stats.nested_mean_and_stderr(values, np.repeat(np.arange(G), S))
-        hits += abs(mean) < t * se
-    half_width = 4 * math.sqrt(level * (1 - level) / n_rep)  # four binomial standard errors
-    assert abs(hits / n_rep - level) < half_width
-
-
-@pytest.mark.parametrize("bad", [([1.0, 2.0], ["a", "a"]), ([1.0, np.nan], ["a", "b"]),
-                                 ([1.0, 2.0], ["a"])])
-def test_nested_mean_refuses_bad_input(bad):
-    with pytest.raises(ValueError):
-        stats.nested_mean_and_stderr(*bad)
 
 
 def test_fixed_power_law_recovers_the_scale_and_tells_laws_apart():
