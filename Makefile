@@ -47,15 +47,16 @@ execute: install vendor
 book: execute
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
 
-# The student edition: the same book with every exercise solution removed, in
-# _build/student/_build/html (fast setting: _build/fast/student/_build/html). Its configuration is
-# generated from _config.yml by book/_ext/student_edition.py; it shares the execution cache of
-# `make book` (the `execute` step: after `make book` no chapter runs again). `make -j2 book student`
-# executes the chapters once, then builds both editions side by side.
+# The student edition: the same book without the exercise solutions and the instructor kit, in
+# _build/student/_build/html (fast setting: _build/fast/student/_build/html). Its configuration
+# and table of contents are generated from _config.yml and _toc.yml by
+# book/_ext/student_edition.py; it shares the execution cache of `make book` (the `execute` step:
+# after `make book` no chapter runs again). `make -j2 book student` executes the chapters once,
+# then builds both editions side by side.
 STUDENT_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/student,_build/student)
 student: execute
 	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
-	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --path-output $(STUDENT_OUT)
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --toc $(STUDENT_OUT)/_toc.yml --path-output $(STUDENT_OUT)
 
 # ruff over the package, the tests and the code cells of every chapter (book/*.md, read as
 # notebooks by jupytext into a temporary folder).

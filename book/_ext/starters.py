@@ -3,7 +3,9 @@
 A solution code cell of a chapter (a code cell between ``{solution-start}`` and
 ``{solution-end}``) has one form, so that its stub can be made automatically:
 
-- imports, then the student's function(s): a ``def`` with a docstring saying what to return;
+- imports, then the student's function(s): a ``def`` with a docstring saying what to return
+  (what to compute, never how: no expression of the solution's body may appear in the stub,
+  see :func:`leaked_expressions`);
 - then, as the last statement(s), the checker call(s): ``check_x(...)`` (or ``mod.check_x``,
   optionally inside ``print(...)``), each receiving the student's function, or the value of one
   direct call of it (``check_x(f)``, ``check_x(f(1.0), 1.0)``; not ``check_x(*f())`` or
@@ -12,13 +14,23 @@ A solution code cell of a chapter (a code cell between ``{solution-start}`` and
 
 :func:`form_problems` lists what breaks that form in a cell's code; :func:`stub_code` turns a
 cell into its starter stub (signatures, docstrings, imports and checker calls kept; each body
-replaced by ``...``); :func:`starter_notebook` makes the starter notebook of a chapter (solution
-prose dropped, solution code stubbed, everything else as in the chapter) and
-:func:`write_starter` writes it as ``.ipynb``.
+replaced by ``...``); :func:`starter_notebook` makes the starter notebook of a chapter and
+:func:`write_starter` writes it as ``.ipynb``. A starter is the chapter as a student should see
+it in JupyterLab (with jupyterlab-myst, which renders MyST) or on Binder:
+
+- solution prose dropped, solution code stubbed;
+- each "Predict" box's answer kept as the chapter has it, a ``:class: dropdown`` admonition,
+  which JupyterLab's MyST renderer shows folded (as the HTML book does) until it is opened;
+- the cells the book folds folded in JupyterLab too (:func:`jupyter_view`: hidden input, and for
+  the check cells hidden output, in ``metadata.jupyter``);
+- the book's TeX macros in the first cell's MyST frontmatter (:func:`myst_frontmatter`).
+
+A chapter without solutions gets the same notebook, with nothing to stub.
 
 Usage: ``python book/_ext/starters.py OUT_DIR book/CHAPTER.md ...`` writes ``OUT_DIR/CHAPTER.ipynb``
-for each chapter that has solutions. The student edition (``book/_ext/student_edition.py``)
-writes them into its HTML and links each from its chapter's page.
+for each chapter that is a notebook. The student edition (``book/_ext/student_edition.py``)
+writes them into its HTML and points each page's download and launch buttons at them;
+``binder/postBuild`` writes them into ``starters/`` on Binder.
 """
 
 from __future__ import annotations
@@ -32,7 +44,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 
+CONFIG = Path(__file__).resolve().parents[2] / "_config.yml"  # the book's configuration
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\s*\{([\w-]+)\}")
 SOLUTION_DIRECTIVES = ("solution", "solution-start", "solution-end")
 YOUR_TURN = (
@@ -58,6 +72,52 @@ def _checker_call(node: ast.stmt) -> ast.Call | None:
 
 def _names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+# --- what a stub may not say ----------
+_PREFIXES = re.compile(r"\b(?:np|numpy|math|torch|scipy|special|stats|integrate|tl)\.")
+_KEY_NODES = (ast.BinOp, ast.Compare, ast.Call, ast.Subscript, ast.UnaryOp)
+MIN_KEY_LENGTH = 7  # shorter pieces ("1 - x", "f(x)") are vocabulary, not a solution
+
+
+def normal_form(text: str) -> str:
+    """Maths or code squeezed so that the two compare: no library prefixes (``np.sqrt`` is
+    ``sqrt``), ``**`` as ``^``, ``.T`` as ``^T``, no ``@``/``*`` (written as juxtaposition in
+    prose), no spaces."""
+    text = _PREFIXES.sub("", text.replace("**", "^")).replace(".T", "^T")
+    return re.sub(r"[\s@*]", "", text)
+
+
+def _body(fn: ast.FunctionDef) -> list[ast.stmt]:
+    """A function's statements after its docstring."""
+    return fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+
+
+def key_expressions(fn: ast.FunctionDef) -> set[str]:
+    """The expressions a function's body computes (operations and calls with an operation inside),
+    in :func:`normal_form`, at least :data:`MIN_KEY_LENGTH` characters long."""
+    found = set()
+    for node in (n for stmt in _body(fn) for n in ast.walk(stmt)):
+        if isinstance(node, _KEY_NODES) and any(
+            isinstance(inner, ast.BinOp | ast.Compare) for inner in ast.walk(node)
+        ):
+            text = normal_form(ast.unparse(node))
+            if len(text) >= MIN_KEY_LENGTH:
+                found.add(text)
+    return found
+
+
+def leaked_expressions(fn: ast.FunctionDef, code: str) -> list[str]:
+    """Key expressions of ``fn``'s solution (:func:`key_expressions`) that its stub would show:
+    in its signature or docstring, or anywhere else in the cell outside the function's body
+    (the longest ones only: a piece of a leaked expression is not listed again)."""
+    keys, body = key_expressions(fn), _body(fn)
+    if not keys:
+        return []
+    lines = code.splitlines()
+    stub = normal_form("\n".join(lines[: body[0].lineno - 1] + lines[body[-1].end_lineno :]))
+    leaked = {key for key in keys if key in stub}
+    return sorted(k for k in leaked if not any(k != other and k in other for other in leaked))
 
 
 def form_problems(code: str) -> list[str]:
@@ -91,6 +151,10 @@ def form_problems(code: str) -> list[str]:
             first = ast.unparse(nodes[0]).splitlines()[0][:50]
             lines = ", ".join(str(n.lineno) for n in nodes)
             problems.append(f"line(s) {lines}: top-level statement(s) {what} (first: {first})")
+    for fn in defs:
+        for expression in leaked_expressions(fn, code):
+            problems.append(f"line {fn.lineno}: the stub of {fn.name} gives away the solution's "
+                            f"expression {expression!r}: say what to compute, not how")
     for node, call in calls:
         args = [*call.args, *(k.value for k in call.keywords)]
         used = set().union(*(_names(a) for a in args)) & student if args else set()
@@ -194,6 +258,47 @@ def chapter_problems(path: str | Path) -> list[str]:
     return out
 
 
+def myst_frontmatter(config: str | Path = CONFIG) -> str:
+    """The first cell's MyST frontmatter: the book's TeX macros (``\\E``, ``\\R``, from
+    ``config``'s MathJax settings), so that JupyterLab's MyST renderer typesets them too."""
+    main = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+    tex = main.get("sphinx", {}).get("config", {}).get("mathjax3_config", {}).get("tex", {})
+    macros = {f"\\{name}": body for name, body in tex.get("macros", {}).items()}
+    if not macros:
+        return ""
+    return f"---\n{yaml.safe_dump({'math': macros}, sort_keys=False)}---\n\n"
+
+
+_HIDE_SOURCE = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+_HIDE_OUTPUT = {"hide-output", "hide-cell", "remove-output", "remove-cell"}
+
+
+def is_check_cell(code: str) -> bool:
+    """Whether a cell checks the chapter's claims: a top-level ``assert``, or ``claims.check``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Assert) for node in tree.body) or any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "check" and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "claims"
+        for node in ast.walk(tree))
+
+
+def jupyter_view(cell: nbformat.NotebookNode) -> dict[str, bool]:
+    """What JupyterLab (and Colab) should fold of a chapter's code cell, as the HTML book does:
+    ``source_hidden`` for a hidden-input cell, ``outputs_hidden`` too for a check cell
+    (:func:`is_check_cell`) and a removed one; empty for a cell shown as it is."""
+    tags = set(cell.metadata.get("tags", []))
+    view = {}
+    if tags & _HIDE_SOURCE:
+        view["source_hidden"] = True
+    if tags & _HIDE_OUTPUT or (view and is_check_cell(cell.source)):
+        view["outputs_hidden"] = True
+    return view
+
+
 def starter_notebook(path: str | Path) -> nbformat.NotebookNode:
     """The starter notebook of a chapter: solution prose dropped, solution code stubbed.
 
@@ -219,10 +324,17 @@ def starter_notebook(path: str | Path) -> nbformat.NotebookNode:
             if inside:
                 new.source = stub_code(cell.source).rstrip("\n")
                 new.metadata = {"tags": ["starter"]}
+            else:
+                view = jupyter_view(cell)
+                if view:
+                    new.metadata["jupyter"] = view
             new.outputs, new.execution_count = [], None
             cells.append(new)
         else:
             cells.append(copy.deepcopy(cell))
+    first_text = next((c for c in cells if c.cell_type == "markdown"), None)
+    if first_text is not None:
+        first_text.source = myst_frontmatter() + first_text.source
     starter = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(notebook.metadata))
     starter.metadata.pop("jupytext", None)
     starter.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python",
@@ -299,10 +411,14 @@ def cells_to_run(notebook: nbformat.NotebookNode, stubs: list[int]) -> list[int]
     return sorted(keep)
 
 
+def is_notebook(path: str | Path) -> bool:
+    """Whether a page is a MyST notebook (a jupytext header with a kernel), so has a notebook."""
+    return "kernelspec:" in Path(path).read_text(encoding="utf-8")[:2000]
+
+
 def has_solutions(path: str | Path) -> bool:
-    """Whether a chapter has a gated solution (so a starter notebook)."""
-    text = Path(path).read_text(encoding="utf-8")
-    return "{solution-start}" in text and "kernelspec:" in text[:2000]
+    """Whether a chapter has a gated solution (so a starter notebook with stubs)."""
+    return is_notebook(path) and "{solution-start}" in Path(path).read_text(encoding="utf-8")
 
 
 def write_starter(path: str | Path, out: str | Path) -> Path:
@@ -320,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out_dir = Path(argv[0])
     for chapter in map(Path, argv[1:]):
-        if has_solutions(chapter):
+        if is_notebook(chapter):
             print(write_starter(chapter, out_dir / f"{chapter.stem}.ipynb"))
     return 0
 

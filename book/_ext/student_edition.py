@@ -10,11 +10,17 @@ Two parts, both used by ``make student`` (see the Makefile):
   executablebooks/sphinx-exercise issue #89).
 - starter notebooks: each chapter page with solutions links, at its top, its starter notebook
   (``_starters/<page>.ipynb`` in the HTML, made by ``book/_ext/starters.py``: every solution's
-  code replaced by a stub, the solution prose dropped), to download and work in;
+  code replaced by a stub, the solution prose dropped), to download and work in; every notebook
+  page's download button offers its notebook (never the source, which holds the solutions) and
+  its launch buttons open it (on Binder, ``starters/<chapter>.ipynb``, which ``binder/postBuild``
+  writes with the same script);
 - :func:`student_config`: the student edition's Jupyter Book configuration, derived from the main
   ``_config.yml`` so that the two cannot drift apart. The command line writes it to a file::
 
       python book/_ext/student_edition.py OUT.yml [--cache DIR]
+
+  (and :func:`student_toc`, the table of contents without the instructor-only pages, to
+  ``_toc.yml`` beside it);
 
   ``--cache`` points the execution cache at the main build's, so that the student edition reuses
   the notebooks ``make book`` executed instead of running them again.
@@ -40,6 +46,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 EXTENSION = Path(__file__).stem
 STARTERS = "_starters"  # folder of the starter notebooks in the student edition's HTML
+REPOSITORY_STARTERS = "starters"  # where binder/postBuild writes them in the repository
+INSTRUCTOR_ONLY = ("book/instructor_kit",)  # pages of _toc.yml the student edition leaves out
 LOGGER = logging.getLogger(__name__)
 
 
@@ -56,8 +64,9 @@ def _starters_module():
 def student_config(main: dict[str, Any], cache: str | Path | None = None) -> dict[str, Any]:
     """The student edition's configuration: ``main`` (a parsed _config.yml) with solutions removed.
 
-    Changes, and nothing else: this extension is loaded and switched on; no source files or
-    download links (they contain the solutions); "student edition" in the title; the execution
+    Changes, and nothing else: this extension is loaded and switched on; no source files (they
+    contain the solutions: the download and launch buttons lead to the starter notebooks
+    instead, see :func:`retarget_buttons`); "student edition" in the title; the execution
     cache at ``cache`` if given (an absolute path, as the config file lands elsewhere).
     """
     config = copy.deepcopy(main)
@@ -67,10 +76,26 @@ def student_config(main: dict[str, Any], cache: str | Path | None = None) -> dic
     sphinx_config = sphinx.setdefault("config", {})
     sphinx_config["student_edition"] = True
     sphinx_config["html_copy_source"] = False  # _sources/ would hold the chapters with solutions
-    config.setdefault("html", {})["use_download_button"] = False
     if cache is not None:
         config.setdefault("execute", {})["cache"] = str(Path(cache).resolve())
+    excluded = config.setdefault("exclude_patterns", [])
+    excluded += [f"{page}.md" for page in INSTRUCTOR_ONLY if f"{page}.md" not in excluded]
     return config
+
+
+def student_toc(toc: Any) -> Any:
+    """The student edition's table of contents: ``toc`` (a parsed _toc.yml) without the
+    instructor-only pages (:data:`INSTRUCTOR_ONLY`), and without a part left empty by that."""
+    if isinstance(toc, list):
+        kept = [student_toc(item) for item in toc
+                if not (isinstance(item, dict) and item.get("file") in INSTRUCTOR_ONLY)]
+        return [item for item in kept
+                if not (isinstance(item, dict) and "chapters" in item and not item["chapters"])]
+    if isinstance(toc, dict):
+        if toc.get("root") in INSTRUCTOR_ONLY:
+            raise ValueError(f"the book's root {toc['root']} is instructor-only")
+        return {key: student_toc(value) for key, value in toc.items()}
+    return toc
 
 
 class RemoveSolutions(SphinxTransform):
@@ -95,12 +120,14 @@ class RemoveSolutions(SphinxTransform):
 
 
 def starter_link(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Write the page's starter notebook and put a link to it under the page's title."""
+    """Write the page's notebook (its starter if it has solutions) into the HTML, point the
+    page's download and launch buttons at it (:func:`retarget_buttons`), and, for a page with
+    solutions, put a link to its starter under the page's title."""
     if not app.config.student_edition or doctree is None or "body" not in context:
         return
     source = Path(app.env.doc2path(pagename))
     starters = _starters_module()
-    if source.suffix != ".md" or not starters.has_solutions(source):
+    if source.suffix != ".md" or not starters.is_notebook(source):
         return
     target = f"{STARTERS}/{pagename}.ipynb"
     try:
@@ -109,6 +136,9 @@ def starter_link(app: Sphinx, pagename: str, templatename: str, context: dict, d
         LOGGER.warning("%s: no starter notebook: %s", pagename, err, location=pagename)
         return
     href = context["pathto"](target, 1)
+    retarget_buttons(context.get("header_buttons", []), pagename, href)
+    if not starters.has_solutions(source):
+        return
     name = Path(target).name
     note = (
         '<div class="admonition tip starter-notebook"><p class="admonition-title">'
@@ -124,26 +154,61 @@ def starter_link(app: Sphinx, pagename: str, templatename: str, context: dict, d
     context["body"] = body[:at] + note + body[at:]
 
 
+def repository_starter(pagename: str) -> str:
+    """Where ``binder/postBuild`` writes the page's starter in the repository (Binder's copy)."""
+    return f"{REPOSITORY_STARTERS}/{Path(pagename).name}.ipynb"
+
+
+def retarget_buttons(buttons: list[dict], pagename: str, starter_href: str) -> None:
+    """Point the theme's header buttons of a page at its starter notebook, in place.
+
+    The download group offers the starter (``starter_href``, in the HTML) as ``.ipynb`` and the
+    print view as ``.pdf``, never the source (which holds the solutions, and is not copied). Each
+    launch button opens :func:`repository_starter` instead of ``<pagename>.md``; a launch button
+    whose URL does not name the page's source raises ExtensionError (a theme that changed its
+    URLs must not send students to the solutions).
+    """
+    source, starter = f"{pagename}.md", repository_starter(pagename)
+    for group in buttons:
+        if group.get("label") == "download-buttons":
+            printed = [b for b in group["buttons"] if b.get("label") == "download-pdf-button"]
+            group["buttons"] = [{
+                "type": "link", "url": starter_href, "text": ".ipynb", "icon": "fas fa-code",
+                "tooltip": "Download the starter notebook", "label": "download-notebook-button",
+            }, *printed]
+        elif group.get("label") == "launch-buttons":
+            for button in group["buttons"]:
+                url = button.get("url", "")
+                if not url.endswith(source):
+                    raise ExtensionError(f"{pagename}: launch button {button.get('text')!r} "
+                                         f"does not open {source} ({url}); cannot retarget it")
+                button["url"] = url[: -len(source)] + starter
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx entry point: the ``student_edition`` switch, the removal of solutions, starters."""
     app.setup_extension("sphinx_exercise")
     app.add_config_value("student_edition", False, "env", [bool])
     app.add_transform(RemoveSolutions)
-    app.connect("html-page-context", starter_link)
+    app.connect("html-page-context", starter_link, priority=600)  # after the theme's buttons
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write the student edition's _config.yml.")
+    parser = argparse.ArgumentParser(
+        description="Write the student edition's _config.yml, and its _toc.yml beside it.")
     parser.add_argument("out", type=Path, help="where to write the configuration")
     parser.add_argument("--main", type=Path, default=ROOT / "_config.yml", help="main config")
     parser.add_argument("--cache", type=Path, help="execution cache to share with the main build")
     args = parser.parse_args(argv)
-    main_config = yaml.safe_load(args.main.read_text(encoding="utf-8"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(student_config(main_config, args.cache), sort_keys=False)
-    header = f"# Generated by book/_ext/student_edition.py from {args.main.name}; do not edit.\n"
-    args.out.write_text(header + text, encoding="utf-8")
+    toc_path = args.main.with_name("_toc.yml")
+    config = student_config(yaml.safe_load(args.main.read_text(encoding="utf-8")), args.cache)
+    toc = student_toc(yaml.safe_load(toc_path.read_text(encoding="utf-8")))
+    for result, source, target in ((config, args.main, args.out),
+                                   (toc, toc_path, args.out.with_name("_toc.yml"))):
+        header = f"# Generated by book/_ext/student_edition.py from {source.name}; do not edit.\n"
+        target.write_text(header + yaml.safe_dump(result, sort_keys=False), encoding="utf-8")
 
 
 if __name__ == "__main__":
