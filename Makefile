@@ -11,7 +11,7 @@ BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: install lock vendor execute book student test lint clean lint-meta publish
+.PHONY: install lock vendor execute book student notebooks autograder pdf test lint clean lint-meta publish
 
 install: $(VENV)/.installed
 
@@ -57,6 +57,22 @@ STUDENT_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/student,_build/s
 student: execute
 	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --toc $(STUDENT_OUT)/_toc.yml --path-output $(STUDENT_OUT)
+
+# The chapters and their starters as notebooks, in _build/notebooks/chapters and .../starters
+# (book/_ext/starters.py: jupytext, the book's folding; a first cell that installs tlcourse on
+# Colab only). The books carry them too (_notebooks/, _starters/): their Colab buttons open them.
+notebooks: install
+	$(BIN)/python book/_ext/starters.py --solved _build/notebooks/chapters book/*.md
+	$(BIN)/python book/_ext/starters.py _build/notebooks/starters book/*.md
+
+# The autograder: each chapter's exercises exported for otter-grader by tools/autograder.py into
+# _build/autograder/<chapter>/ (autograder.zip, generated from the checker calls of the chapter's
+# solutions, and the assignment: the chapter's starter notebook). Grade a submission, without
+# Docker: .venv/bin/otter run -a _build/autograder/<chapter>/autograder.zip -o OUT submission.ipynb
+# (in the same size setting, AUTOGRADER_SIZE: the expected verdicts are computed in it).
+AUTOGRADER_SIZE ?= fast
+autograder: install
+	TLCOURSE_SIZE=$(AUTOGRADER_SIZE) $(BIN)/python tools/autograder.py _build/autograder
 
 # ruff over the package, the tests and the code cells of every chapter (book/*.md, read as
 # notebooks by jupytext into a temporary folder).

@@ -287,6 +287,7 @@ def tiny_book(tmp_path_factory):
     (src / "references.bib").write_text((ROOT / "references.bib").read_text(encoding="utf-8"))
     main = main_config()
     main["execute"]["cache"] = str(src / "cache")  # both editions execute the chapter once
+    main["sphinx"]["local_extensions"] = {"student_edition": str(ROOT / "book" / "_ext")}
     instructor = build(src, main, src / "instructor")
     student = build(src, student_edition.student_config(main), src / "student")
     return instructor, student
@@ -353,13 +354,19 @@ def launch_and_download_links(path: Path) -> dict[str, str]:
 
 def test_tiny_student_edition_buttons_open_the_starter(tiny_book):
     instructor, student = tiny_book
+    repo = urlsplit(main_config()["repository"]["url"]).path.strip("/")
+    colab = f"{student_edition.COLAB}/github/{repo}/blob/{student_edition.PAGES_BRANCH}/"
     shown = launch_and_download_links(instructor / "tiny.html")
     assert shown["Binder"].endswith("urlpath=lab/tree/tiny.md"), shown  # the instructor's source
+    assert shown["Colab"] == colab + "_notebooks/tiny.ipynb", shown
+    assert (instructor / "_notebooks" / "tiny.ipynb").is_file(), "no notebook for Colab"
     buttons = launch_and_download_links(student / "tiny.html")
     binder = buttons.pop("Binder")
     assert binder.endswith(f"urlpath=lab/tree/{student_edition.repository_starter('tiny')}")
+    assert buttons.pop("Colab") == colab + "student/_starters/tiny.ipynb"
     assert buttons.pop(".ipynb") == "_starters/tiny.ipynb"
-    assert not buttons, f"other buttons than Binder and the starter's download: {buttons}"
+    assert not buttons, f"other buttons than Binder, Colab and the starter's download: {buttons}"
+    assert not (student / "_notebooks").exists(), "the chapters' notebooks hold the solutions"
     assert "_sources" not in (student / "tiny.html").read_text(encoding="utf-8")
 
 
@@ -469,6 +476,11 @@ def link_target(link: str, page: Path, html: Path, repo: dict) -> Path | None:
             return html / student_edition.STARTERS / chapter.relative_to(ROOT).with_suffix(
                 ".ipynb")
         return ROOT / opened
+    colab = f"{student_edition.COLAB}/github/{urlsplit(github).path.strip('/')}/blob/"
+    pages = f"{colab}{student_edition.PAGES_BRANCH}/{student_edition.STUDENT_SITE}/"
+    if link.startswith(colab):  # the published student edition is this HTML
+        assert link.startswith(pages), f"{page.name}: Colab opens {link}, not the student site"
+        return html / link.removeprefix(pages)
     if link.startswith(f"{github}/blob/{repo['branch']}/"):
         return ROOT / link.removeprefix(f"{github}/blob/{repo['branch']}/")
     return None

@@ -27,16 +27,22 @@ it in JupyterLab (with jupyterlab-myst, which renders MyST) or on Binder:
 
 A chapter without solutions gets the same notebook, with nothing to stub.
 
-Usage: ``python book/_ext/starters.py OUT_DIR book/CHAPTER.md ...`` writes ``OUT_DIR/CHAPTER.ipynb``
-for each chapter that is a notebook. The student edition (``book/_ext/student_edition.py``)
-writes them into its HTML and points each page's download and launch buttons at them;
-``binder/postBuild`` writes them into ``starters/`` on Binder.
+Every notebook's first cell installs the course's package when it runs on Google Colab, and does
+nothing elsewhere (:func:`colab_cell`). :func:`chapter_notebook` makes the same notebook of a
+chapter with its solutions, for the instructor's edition.
+
+Usage: ``python book/_ext/starters.py [--solved] OUT_DIR book/CHAPTER.md ...`` writes
+``OUT_DIR/CHAPTER.ipynb`` (the starter; with ``--solved`` the chapter's own notebook) for each
+chapter that is a notebook (``make notebooks``). The student edition
+(``book/_ext/student_edition.py``) writes them into its HTML and points each page's download and
+launch buttons at them; ``binder/postBuild`` writes the starters into ``starters/`` on Binder.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -48,6 +54,7 @@ import yaml
 
 CONFIG = Path(__file__).resolve().parents[2] / "_config.yml"  # the book's configuration
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\s*\{([\w-]+)\}")
+_START = re.compile(r"^\s*(?:`{3,}|~{3,}|:{3,})\s*\{solution-start\}\s*(\S+)", re.M)
 SOLUTION_DIRECTIVES = ("solution", "solution-start", "solution-end")
 YOUR_TURN = (
     "**Your turn.** Complete the function(s) in the next cell (replace each `...` by your code), "
@@ -201,10 +208,12 @@ def stub_code(code: str) -> str:
 # --- chapters ----------
 @dataclass(frozen=True)
 class SolutionCell:
-    """A code cell inside a solution: its index in the chapter's notebook and its code."""
+    """A code cell inside a solution: its index in the chapter's notebook, its code, and the label
+    of the exercise it solves (``{solution-start} <label>``)."""
 
     index: int
     source: str
+    label: str = ""
 
 
 def _split_markdown(text: str, inside: bool) -> tuple[list[str], bool, int]:
@@ -236,12 +245,13 @@ def _split_markdown(text: str, inside: bool) -> tuple[list[str], bool, int]:
 
 def solution_cells(notebook: nbformat.NotebookNode) -> list[SolutionCell]:
     """The code cells of ``notebook`` (a chapter read by jupytext) inside gated solutions."""
-    found, inside = [], False
+    found, inside, label = [], False, ""
     for i, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
             _, inside, _ = _split_markdown(cell.source, inside)
+            label = ([""] + _START.findall(cell.source))[-1] or label
         elif cell.cell_type == "code" and inside:
-            found.append(SolutionCell(i, cell.source))
+            found.append(SolutionCell(i, cell.source, label))
     return found
 
 
@@ -319,29 +329,66 @@ def starter_notebook(path: str | Path) -> nbformat.NotebookNode:
                 cells.append(nbformat.v4.new_markdown_cell(text))
             cells += [nbformat.v4.new_markdown_cell(YOUR_TURN) for _ in range(opened)]
             inside = inside_after
-        elif cell.cell_type == "code":
-            new = copy.deepcopy(cell)
-            if inside:
-                new.source = stub_code(cell.source).rstrip("\n")
-                new.metadata = {"tags": ["starter"]}
-            else:
-                view = jupyter_view(cell)
-                if view:
-                    new.metadata["jupyter"] = view
-            new.outputs, new.execution_count = [], None
-            cells.append(new)
+        elif cell.cell_type == "code" and inside:
+            stub = nbformat.v4.new_code_cell(stub_code(cell.source).rstrip("\n"))
+            stub.metadata = {"tags": ["starter"]}
+            cells.append(stub)
         else:
-            cells.append(copy.deepcopy(cell))
+            cells.append(cell)
+    return _as_notebook(cells, notebook.metadata)
+
+
+def chapter_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The chapter as a notebook to open on Colab or in JupyterLab, solutions included: the same
+    folding, frontmatter and first cell as its starter (:func:`starter_notebook`)."""
+    notebook = jupytext.read(Path(path))
+    return _as_notebook(notebook.cells, notebook.metadata)
+
+
+def _as_notebook(cells: list, metadata: dict) -> nbformat.NotebookNode:
+    """A notebook of ``cells`` (copied) as students get it: outputs cleared, the book's folding
+    (:func:`jupyter_view`), the TeX macros' frontmatter, the Colab install cell first."""
+    cells = [copy.deepcopy(cell) for cell in cells]
+    for cell in cells:
+        if cell.cell_type == "code":
+            view = jupyter_view(cell)
+            if view:
+                cell.metadata["jupyter"] = view
+            cell.outputs, cell.execution_count = [], None
     first_text = next((c for c in cells if c.cell_type == "markdown"), None)
     if first_text is not None:
         first_text.source = myst_frontmatter() + first_text.source
-    starter = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(notebook.metadata))
-    starter.metadata.pop("jupytext", None)
-    starter.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python",
-                                               "name": "python3"})
-    for i, cell in enumerate(starter.cells):
+    notebook = nbformat.v4.new_notebook(cells=[colab_cell(), *cells],
+                                        metadata=copy.deepcopy(metadata))
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python",
+                                                "name": "python3"})
+    for i, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{i}"
-    return starter
+    return notebook
+
+
+COLAB = """\
+# On Google Colab only: install the course's package (anywhere else this cell does nothing).
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    PACKAGE = {package}
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", PACKAGE], check=True)
+"""
+
+
+def colab_cell(config: str | Path = CONFIG) -> nbformat.NotebookNode:
+    """The first cell of every notebook: installs ``tlcourse`` from the book's repository (its
+    ``repository`` url and branch in ``config``) when it runs on Colab, and does nothing
+    elsewhere (the package is already installed)."""
+    repository = yaml.safe_load(Path(config).read_text(encoding="utf-8"))["repository"]
+    package = f"tlcourse @ git+{repository['url']}@{repository['branch']}"
+    cell = nbformat.v4.new_code_cell(COLAB.format(package=json.dumps(package)).rstrip("\n"))
+    cell.metadata = {"tags": ["colab"]}
+    return cell
 
 
 # --- what to run to test a starter ----------
@@ -421,23 +468,26 @@ def has_solutions(path: str | Path) -> bool:
     return is_notebook(path) and "{solution-start}" in Path(path).read_text(encoding="utf-8")
 
 
-def write_starter(path: str | Path, out: str | Path) -> Path:
-    """Write the starter notebook of chapter ``path`` to the file ``out`` (.ipynb); return it."""
+def write_starter(path: str | Path, out: str | Path, solved: bool = False) -> Path:
+    """Write the starter notebook of chapter ``path`` (with ``solved``, the chapter's own notebook,
+    :func:`chapter_notebook`) to the file ``out`` (.ipynb); return it."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(starter_notebook(path), out)
+    nbformat.write(chapter_notebook(path) if solved else starter_notebook(path), out)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    solved = "--solved" in argv
+    argv = [arg for arg in argv if arg != "--solved"]
     if len(argv) < 2:
         print(__doc__.split("Usage: ")[1].split("\n\n")[0], file=sys.stderr)
         return 2
     out_dir = Path(argv[0])
     for chapter in map(Path, argv[1:]):
         if is_notebook(chapter):
-            print(write_starter(chapter, out_dir / f"{chapter.stem}.ipynb"))
+            print(write_starter(chapter, out_dir / f"{chapter.stem}.ipynb", solved))
     return 0
 
 

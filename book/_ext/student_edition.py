@@ -48,6 +48,10 @@ EXTENSION = Path(__file__).stem
 STARTERS = "_starters"  # folder of the starter notebooks in the student edition's HTML
 REPOSITORY_STARTERS = "starters"  # where binder/postBuild writes them in the repository
 INSTRUCTOR_ONLY = ("book/instructor_kit",)  # pages of _toc.yml the student edition leaves out
+NOTEBOOKS = "_notebooks"  # the chapters' notebooks (solutions in) in the instructor's HTML
+COLAB = "https://colab.research.google.com"
+PAGES_BRANCH = "gh-pages"  # where `make publish` puts the site (so Colab finds the notebooks)
+STUDENT_SITE = "student"  # the student edition's folder in the published site
 LOGGER = logging.getLogger(__name__)
 
 
@@ -120,23 +124,30 @@ class RemoveSolutions(SphinxTransform):
 
 
 def starter_link(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """Write the page's notebook (its starter if it has solutions) into the HTML, point the
-    page's download and launch buttons at it (:func:`retarget_buttons`), and, for a page with
-    solutions, put a link to its starter under the page's title."""
-    if not app.config.student_edition or doctree is None or "body" not in context:
+    """Write the page's notebook into the HTML and point the page's buttons at it.
+
+    Student edition: the starter (:data:`STARTERS`), which the download and launch buttons offer
+    (:func:`retarget_buttons`), linked under the title of a page with solutions. Instructor's
+    edition: the chapter's notebook (:data:`NOTEBOOKS`), which its Colab button opens."""
+    if doctree is None or "body" not in context:
         return
     source = Path(app.env.doc2path(pagename))
     starters = _starters_module()
     if source.suffix != ".md" or not starters.is_notebook(source):
         return
-    target = f"{STARTERS}/{pagename}.ipynb"
+    student = app.config.student_edition
+    target = f"{STARTERS if student else NOTEBOOKS}/{pagename}.ipynb"
     try:
-        starters.write_starter(source, Path(app.outdir) / target)
+        starters.write_starter(source, Path(app.outdir) / target, solved=not student)
     except ValueError as err:
         LOGGER.warning("%s: no starter notebook: %s", pagename, err, location=pagename)
         return
     href = context["pathto"](target, 1)
-    retarget_buttons(context.get("header_buttons", []), pagename, href)
+    buttons = context.get("header_buttons", [])
+    if not student:
+        retarget_colab(buttons, pagename, target)
+        return
+    retarget_buttons(buttons, pagename, href)
     if not starters.has_solutions(source):
         return
     name = Path(target).name
@@ -169,6 +180,7 @@ def retarget_buttons(buttons: list[dict], pagename: str, starter_href: str) -> N
     URLs must not send students to the solutions).
     """
     source, starter = f"{pagename}.md", repository_starter(pagename)
+    retarget_colab(buttons, pagename, f"{STARTERS}/{pagename}.ipynb", site=STUDENT_SITE)
     for group in buttons:
         if group.get("label") == "download-buttons":
             printed = [b for b in group["buttons"] if b.get("label") == "download-pdf-button"]
@@ -179,10 +191,34 @@ def retarget_buttons(buttons: list[dict], pagename: str, starter_href: str) -> N
         elif group.get("label") == "launch-buttons":
             for button in group["buttons"]:
                 url = button.get("url", "")
+                if url.startswith(COLAB):
+                    continue
                 if not url.endswith(source):
                     raise ExtensionError(f"{pagename}: launch button {button.get('text')!r} "
                                          f"does not open {source} ({url}); cannot retarget it")
                 button["url"] = url[: -len(source)] + starter
+
+
+def retarget_colab(buttons: list[dict], pagename: str, target: str, site: str = "") -> None:
+    """Point a page's Colab button at its notebook in the published site, in place.
+
+    Colab opens notebooks from GitHub: the published site is the repository's
+    :data:`PAGES_BRANCH` branch (``make publish``), with the student edition under
+    :data:`STUDENT_SITE`; ``target`` is the notebook's path in the edition's HTML. The theme's
+    URL opens ``<pagename>.md`` on the repository's branch, which Colab cannot read."""
+    source = f"{pagename}.md"
+    for group in buttons:
+        if group.get("label") != "launch-buttons":
+            continue
+        for button in group["buttons"]:
+            url = button.get("url", "")
+            if not url.startswith(COLAB):
+                continue
+            blob = url.rfind("/blob/")
+            if blob < 0 or not url.endswith(f"/{source}"):
+                raise ExtensionError(f"{pagename}: Colab button {url} does not open {source}")
+            published = f"{site}/{target}" if site else target
+            button["url"] = f"{url[:blob]}/blob/{PAGES_BRANCH}/{published}"
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
