@@ -74,6 +74,14 @@ AUTOGRADER_SIZE ?= fast
 autograder: install
 	TLCOURSE_SIZE=$(AUTOGRADER_SIZE) $(BIN)/python tools/autograder.py _build/autograder
 
+# One PDF of the book, offline (tools/pdf.py): every page of the built book (`make book` first,
+# done here) printed by Chromium with the theme's print styles, merged with a bookmark per page,
+# into _build/pdf/book.pdf (fast setting: _build/fast/pdf/book.pdf); it fails if a display
+# equation is wider than the printed column.
+PDF_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/pdf,_build/pdf)/book.pdf
+pdf: book
+	$(BIN)/python tools/pdf.py $(BOOK_OUT)/_build/html $(PDF_OUT)
+
 # ruff over the package, the tests and the code cells of every chapter (book/*.md, read as
 # notebooks by jupytext into a temporary folder).
 lint: install lint-meta
