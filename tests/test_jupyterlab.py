@@ -5,7 +5,7 @@ fenced source.
 JupyterLab starts from the venv, headless, on a free loopback port with a token, its settings in a
 temporary folder (every cell rendered at once instead of only those in view; no news fetched), and
 opens the starter of the hidden manifold model chapter (Predict boxes, definitions, exercises) in
-headless Chromium, offline as in tests/test_html.py. Then:
+headless Chromium, offline as in tests/test_html.py (in a process of its own). Then:
 
 - each Predict box's answer is folded: not visible until its dropdown is opened, visible after;
 - each definition box (``{prf:definition}``) renders as a box: a titled, framed block;
@@ -86,22 +86,58 @@ def lab(tmp_path_factory):
             server.wait()
 
 
-@pytest.fixture(scope="module")
-def page(lab):
-    """The starter open in JupyterLab in headless Chromium, every markdown cell rendered."""
-    base, token = lab
-    executable = chromium_path()
+INSPECT = "tests/test_jupyterlab.py"  # run as a script: inspect() in a process of its own
+
+
+def inspect(url: str) -> dict:
+    """What a student sees of the notebook at ``url``, opened in headless Chromium (offline):
+    each Predict answer (hidden, then shown once its dropdown is clicked), each definition box,
+    the notebook's visible text, its exercises and its maths. Run in a process of its own:
+    Playwright's sync API runs once per process, and tests/test_html.py's may run in this one."""
     offline = [f"--proxy-server=127.0.0.1:{closed_port()}",
                "--proxy-bypass-list=127.0.0.1;localhost"]
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable,
-                                              args=CHROMIUM_FLAGS + offline)
-        tab = chromium.new_page(viewport={"width": 1280, "height": 900})
-        tab.goto(f"{base}/lab/tree/hmm.ipynb?token={token}&reset")
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=CHROMIUM_FLAGS + offline)
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.goto(url)
         last = re.findall(r"^## (.+)$", SOURCE, re.M)[-1]  # the chapter's last heading
         tab.locator(".jp-Notebook h2", has_text=last).wait_for(timeout=WAIT_MS)
-        yield tab
-        chromium.close()
+        answers = []
+        for details in tab.locator(".jp-Notebook details", has=tab.locator(
+                "summary", has_text="Answer")).all():
+            body = details.locator(".details-body")
+            before = (details.get_attribute("open") is not None, body.is_visible())
+            details.locator("summary").click()
+            body.wait_for(state="visible", timeout=5_000)
+            answers.append({"open": before[0], "visible": before[1],
+                            "text_after": body.inner_text().strip()})
+        boxes = [{"title": box.locator(".myst-proof-title").inner_text(),
+                  "frame": box.evaluate("e => { const s = getComputedStyle(e); "
+                                        "return [s.boxShadow, s.borderLeftWidth]; }"),
+                  "size": box.bounding_box()}
+                 for box in tab.locator(".jp-Notebook aside.myst-proof").all()]
+        seen = {"answers": answers, "boxes": boxes,
+                "text": tab.locator(".jp-Notebook").inner_text(),
+                "exercises": tab.locator(".jp-Notebook aside.myst-exercise").count(),
+                "maths": tab.locator(".jp-Notebook .katex").count(),
+                "maths_errors": [e.get_attribute("title")
+                                 for e in tab.locator(".katex-error").all()]}
+        browser.close()
+    return seen
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    """What :func:`inspect` saw of the starter open in JupyterLab."""
+    base, token = lab
+    url = f"{base}/lab/tree/hmm.ipynb?token={token}&reset"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"),
+                                                       str(ROOT / "tools")]))
+    run = subprocess.run([sys.executable, str(ROOT / INSPECT), url], capture_output=True,
+                         text=True, cwd=ROOT, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout)
 
 
 def declared(pattern: str) -> int:
@@ -109,41 +145,34 @@ def declared(pattern: str) -> int:
 
 
 def test_predict_answers_are_folded_until_opened(page):
-    answers = page.locator(".jp-Notebook details", has=page.locator("summary",
-                                                                   has_text="Answer"))
     n = declared(r"\{admonition\} Predict")
-    assert n > 0 and answers.count() == n, f"{answers.count()} folded answers for {n} Predicts"
-    for k in range(n):
-        details = answers.nth(k)
-        body = details.locator(".details-body")
-        assert details.get_attribute("open") is None, f"answer {k + 1} is open from the start"
-        assert not body.is_visible(), f"answer {k + 1} is visible before its dropdown opens"
-        details.locator("summary").click()
-        body.wait_for(state="visible", timeout=5_000)
-        assert body.inner_text().strip(), f"answer {k + 1} opens empty"
+    answers = page["answers"]
+    assert n > 0 and len(answers) == n, f"{len(answers)} folded answers for {n} Predicts"
+    for k, answer in enumerate(answers, start=1):
+        assert not answer["open"], f"answer {k} is open from the start"
+        assert not answer["visible"], f"answer {k} is visible before its dropdown opens"
+        assert answer["text_after"], f"answer {k} opens empty"
 
 
 def test_definitions_render_as_boxes(page):
-    boxes = page.locator(".jp-Notebook aside.myst-proof")
     n = declared(r"\{prf:definition\}")
-    assert n > 0 and boxes.count() == n, f"{boxes.count()} boxes for {n} definitions"
-    for k in range(n):
-        box = boxes.nth(k)
-        title = box.locator(".myst-proof-title").inner_text()
-        assert title.startswith(f"Definition {k + 1}"), title
-        frame = box.evaluate("e => { const s = getComputedStyle(e); "
-                             "return [s.boxShadow, s.borderLeftWidth, s.display]; }")
-        assert frame[0] != "none" or frame[1] != "0px", f"definition {k + 1} has no frame"
-        size = box.bounding_box()
+    boxes = page["boxes"]
+    assert n > 0 and len(boxes) == n, f"{len(boxes)} boxes for {n} definitions"
+    for k, box in enumerate(boxes, start=1):
+        assert box["title"].startswith(f"Definition {k}"), box["title"]
+        shadow, border = box["frame"]
+        assert shadow != "none" or border != "0px", f"definition {k} has no frame"
+        size = box["size"]
         assert size and size["width"] > 300 and size["height"] > 40, size
 
 
 def test_no_fenced_directive_text_and_maths_typeset(page):
-    text = page.locator(".jp-Notebook").inner_text()
-    shown = [f for f in FENCED if f in text]
+    shown = [f for f in FENCED if f in page["text"]]
     assert not shown, f"fenced MyST source shows in JupyterLab: {shown}"
-    exercises = page.locator(".jp-Notebook aside.myst-exercise").count()
-    assert exercises == declared(r"\{exercise\}"), f"{exercises} exercise boxes rendered"
-    assert page.locator(".jp-Notebook .katex").count() > 50, "maths not typeset"
-    errors = [e.get_attribute("title") for e in page.locator(".katex-error").all()]
-    assert not errors, f"maths that KaTeX could not typeset: {errors[:3]}"
+    assert page["exercises"] == declared(r"\{exercise\}"), f"{page['exercises']} exercises"
+    assert page["maths"] > 50, "maths not typeset"
+    assert not page["maths_errors"], f"maths KaTeX could not typeset: {page['maths_errors'][:3]}"
+
+
+if __name__ == "__main__":
+    print(json.dumps(inspect(sys.argv[1])))
