@@ -1,6 +1,8 @@
 """The student edition of the book: every exercise solution removed from the HTML.
 
-Two parts, both used by ``make student`` (see the Makefile):
+The parts used by ``make student`` (see the Makefile); the extension is loaded by the main
+``_config.yml`` too, where it only writes each chapter's notebook (``_notebooks/``, solutions
+in) and points the page's Colab button at it:
 
 - a Sphinx extension: with the config value ``student_edition = True`` it deletes every solution
   of sphinx-exercise (plain ``{solution}`` and gated ``{solution-start}``/``{solution-end}``,
@@ -13,17 +15,16 @@ Two parts, both used by ``make student`` (see the Makefile):
   code replaced by a stub, the solution prose dropped), to download and work in; every notebook
   page's download button offers its notebook (never the source, which holds the solutions) and
   its launch buttons open it (on Binder, ``starters/<chapter>.ipynb``, which ``binder/postBuild``
-  writes with the same script);
+  writes with the same script; on Colab, the published edition's copy on the gh-pages branch);
 - :func:`student_config`: the student edition's Jupyter Book configuration, derived from the main
   ``_config.yml`` so that the two cannot drift apart. The command line writes it to a file::
 
       python book/_ext/student_edition.py OUT.yml [--cache DIR]
 
   (and :func:`student_toc`, the table of contents without the instructor-only pages, to
-  ``_toc.yml`` beside it);
-
-  ``--cache`` points the execution cache at the main build's, so that the student edition reuses
-  the notebooks ``make book`` executed instead of running them again.
+  ``_toc.yml`` beside it). ``--cache`` points the execution cache at the main build's, so
+  that the student edition reuses the notebooks ``make book`` executed instead of running them
+  again.
 """
 
 from __future__ import annotations
