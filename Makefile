@@ -11,7 +11,7 @@ BOOK_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast,.)
 export OMP_NUM_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 
-.PHONY: install lock vendor execute book student test lint clean lint-meta publish
+.PHONY: install lock vendor execute book student notebooks autograder pdf test lint clean lint-meta publish
 
 install: $(VENV)/.installed
 
@@ -47,15 +47,40 @@ execute: install vendor
 book: execute
 	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --path-output $(BOOK_OUT)
 
-# The student edition: the same book with every exercise solution removed, in
-# _build/student/_build/html (fast setting: _build/fast/student/_build/html). Its configuration is
-# generated from _config.yml by book/_ext/student_edition.py; it shares the execution cache of
-# `make book` (the `execute` step: after `make book` no chapter runs again). `make -j2 book student`
-# executes the chapters once, then builds both editions side by side.
+# The student edition: the same book without the exercise solutions and the instructor kit, in
+# _build/student/_build/html (fast setting: _build/fast/student/_build/html). Its configuration
+# and table of contents are generated from _config.yml and _toc.yml by
+# book/_ext/student_edition.py; it shares the execution cache of `make book` (the `execute` step:
+# after `make book` no chapter runs again). `make -j2 book student` executes the chapters once,
+# then builds both editions side by side.
 STUDENT_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/student,_build/student)
 student: execute
 	$(BIN)/python book/_ext/student_edition.py $(STUDENT_OUT)/_config.yml --cache $(BOOK_OUT)/_build/.jupyter_cache
-	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --path-output $(STUDENT_OUT)
+	TLCOURSE_SIZE=$(TLCOURSE_SIZE) $(BIN)/jupyter-book build . -W --keep-going --config $(STUDENT_OUT)/_config.yml --toc $(STUDENT_OUT)/_toc.yml --path-output $(STUDENT_OUT)
+
+# The chapters and their starters as notebooks, in _build/notebooks/chapters and .../starters
+# (book/_ext/starters.py: jupytext, the book's folding; a first cell that installs tlcourse on
+# Colab only). The books carry them too (_notebooks/, _starters/): their Colab buttons open them.
+notebooks: install
+	$(BIN)/python book/_ext/starters.py --solved _build/notebooks/chapters book/*.md
+	$(BIN)/python book/_ext/starters.py _build/notebooks/starters book/*.md
+
+# The autograder: each chapter's exercises exported for otter-grader by tools/autograder.py into
+# _build/autograder/<chapter>/ (autograder.zip, generated from the checker calls of the chapter's
+# solutions, and the assignment: the chapter's starter notebook). Grade a submission, without
+# Docker: .venv/bin/otter run -a _build/autograder/<chapter>/autograder.zip -o OUT submission.ipynb
+# (in the same size setting, AUTOGRADER_SIZE: the expected verdicts are computed in it).
+AUTOGRADER_SIZE ?= fast
+autograder: install
+	TLCOURSE_SIZE=$(AUTOGRADER_SIZE) $(BIN)/python tools/autograder.py _build/autograder
+
+# One PDF of the book, offline (tools/pdf.py): every page of the built book (`make book` first,
+# done here) printed by Chromium with the theme's print styles, merged with a bookmark per page,
+# into _build/pdf/book.pdf (fast setting: _build/fast/pdf/book.pdf); it fails if a display
+# equation is wider than the printed column.
+PDF_OUT := $(if $(filter fast,$(TLCOURSE_SIZE)),_build/fast/pdf,_build/pdf)/book.pdf
+pdf: book
+	$(BIN)/python tools/pdf.py $(BOOK_OUT)/_build/html $(PDF_OUT)
 
 # ruff over the package, the tests and the code cells of every chapter (book/*.md, read as
 # notebooks by jupytext into a temporary folder).

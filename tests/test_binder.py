@@ -199,3 +199,21 @@ def test_post_build_opens_chapters_as_notebooks(main_reqs):
     assert viewer, "postBuild must make jupytext's notebook the default viewer of .md files"
     assert {"markdown", "myst"} <= set(viewer[0].split()[2:])
     assert "jupytext" in main_reqs[0], "the viewer comes with jupytext, which must be installed"
+
+
+def test_post_build_writes_the_starters_the_student_edition_opens():
+    """The student edition's launch buttons open starters/<chapter>.ipynb on Binder
+    (book/_ext/student_edition.py, REPOSITORY_STARTERS): postBuild must write them there, with
+    the same script that writes the edition's downloads."""
+    spec = importlib.util.spec_from_file_location(
+        "student_edition", ROOT / "book" / "_ext" / "student_edition.py")
+    edition = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(edition)
+    text = (BINDER / "postBuild").read_text(encoding="utf-8")
+    commands = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert ["python", "book/_ext/starters.py", edition.REPOSITORY_STARTERS, "book/*.md"] in (
+        commands), f"postBuild does not write the starters into {edition.REPOSITORY_STARTERS}/"
+
+
+def test_binder_renders_myst_in_jupyterlab(binder_reqs):
+    assert "jupyterlab-myst" in binder_reqs[0], "without it JupyterLab shows MyST as fenced text"

@@ -91,6 +91,34 @@ def test_bad_cells_are_named(code, problem):
         starters.stub_code(code)
 
 
+# Stubs as they were before their docstrings were rewritten: each stated the formula to find.
+LEAKY = [
+    ('def sample_hmm(F, theta, C, sigma):\n'
+     '    """Inputs X = sigma(C F / sqrt(D)), shape (n, N), and labels y = sign(C theta)."""\n'
+     '    D = F.shape[0]\n    X = sigma(C @ F / np.sqrt(D))\n'
+     '    y = np.where(C @ theta >= 0, 1.0, -1.0)\n    return X, y\n\n\n'
+     'check_hmm_sampler(sample_hmm)\n', "sigma(CF/sqrt(D))"),
+    ('def n_needed(error, stderr):\n'
+     '    """Smallest n with sqrt(error (1 - error) / n) <= stderr."""\n'
+     '    return math.ceil(error * (1 - error) / stderr ** 2 - 1e-9)\n\n\n'
+     'check_n_test(n_needed(0.1, 0.01), 0.1, 0.01)\n', "error(1-error)"),
+    ('def f(x, scale=np.sqrt(2 / np.pi)):\n    """Scaled."""\n'
+     '    return x * np.sqrt(2 / np.pi)\n\n\ncheck_f(f)\n', "sqrt(2/pi)"),
+]
+
+
+@pytest.mark.parametrize(("code", "leak"), LEAKY, ids=["docstring", "docstring-2", "default"])
+def test_a_stub_that_gives_away_its_solution_is_refused(code, leak):
+    problems = starters.form_problems(code)
+    assert any(f"expression {leak!r}" in p for p in problems), problems
+
+
+def test_a_stub_that_says_what_to_compute_passes():
+    code = LEAKY[0][0].replace("Inputs X = sigma(C F / sqrt(D)), shape (n, N), and labels "
+                               "y = sign(C theta).", "The HMM's inputs X (n, N) and labels y.")
+    assert starters.form_problems(code) == []
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
 def test_solution_cells_have_the_form(chapter):
     problems = starters.chapter_problems(chapter)
@@ -145,6 +173,59 @@ PLAIN-SOLUTION-MARKER
 
 ```{code-cell} ipython3
 print("the end", added)
+```
+"""
+
+
+def test_starter_folds_what_the_book_folds(tmp_path):
+    """Check cells fold input and output in JupyterLab, a hidden figure cell its input only; the
+    Predict answer stays a dropdown; the book's TeX macros open the notebook."""
+    chapter = TINY.replace("After the solution.", CHECKS)
+    path = tmp_path / "tiny.md"
+    path.write_text(chapter, encoding="utf-8")
+    nb = starters.starter_notebook(path)
+    views = {c.source.splitlines()[0]: c.metadata.get("jupyter", {})
+             for c in nb.cells if c.cell_type == "code"}
+    assert views["assert D == 60"] == {"source_hidden": True, "outputs_hidden": True}
+    assert views["claims.check(D == 60, 'D is 60')"] == {"source_hidden": True,
+                                                          "outputs_hidden": True}
+    assert views["print('a figure')"] == {"source_hidden": True}
+    assert views["from tlcourse.exercises import phenomena as ph_ex"] == {}
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "```{admonition} Answer\n:class: dropdown\n\nPREDICT-ANSWER" in text
+    first = next(c for c in nb.cells if c.cell_type == "markdown").source
+    assert first.startswith("---\nmath:\n") and "\\E: \\mathbb{E}" in first.split("---")[1]
+
+
+CHECKS = """\
+````{admonition} Predict: what is D?
+:class: predict
+
+Guess.
+
+```{admonition} Answer
+:class: dropdown
+
+PREDICT-ANSWER
+```
+````
+
+```{code-cell} ipython3
+:tags: [hide-input]
+
+assert D == 60
+```
+
+```{code-cell} ipython3
+:tags: [hide-input]
+
+claims.check(D == 60, 'D is 60')
+```
+
+```{code-cell} ipython3
+:tags: [hide-input]
+
+print('a figure')
 ```
 """
 

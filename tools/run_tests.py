@@ -9,8 +9,10 @@
    stage 1 (``conftest.py`` records them, ``make book EXECUTED=...`` takes them): each chapter
    executes once in the whole run;
 3. **built book and student edition**: the tests that read those builds (headless Chromium over
-   every page, links, downloads; no solution in the student edition), and the starter notebooks
-   run (after the chapters: the sweeps they share come from the curves' disk cache).
+   every page, links, downloads; no solution in the student edition, nor behind any of its
+   links), the starter notebooks run (after the chapters: the sweeps they share come from the
+   curves' disk cache), a starter opened in JupyterLab in Chromium (MyST rendered), two
+   submissions graded by the autograder (``otter run``), and the book printed into one PDF.
 
 Each stage prints a progress line when it starts and ends; the run ends with a one-line summary
 (tests passed/failed, chapters executed, book built, browser pages checked) and exits non-zero if
@@ -40,7 +42,8 @@ OUT = ROOT / "_build" / "test"
 EXECUTED = OUT / "executed"  # the chapters as nbval executed them (conftest.py)
 BOOK_OUT = ROOT / "_build" / "fast"
 # after the book build: they read it, or (starters) reuse what its chapters cached
-STAGE3_TESTS = ["tests/test_html.py", "tests/test_student_edition.py", "tests/test_starters.py"]
+STAGE3_TESTS = ["tests/test_html.py", "tests/test_student_edition.py", "tests/test_starters.py",
+                "tests/test_jupyterlab.py", "tests/test_autograder.py", "tests/test_pdf.py"]
 
 
 @dataclass

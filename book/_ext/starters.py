@@ -3,7 +3,9 @@
 A solution code cell of a chapter (a code cell between ``{solution-start}`` and
 ``{solution-end}``) has one form, so that its stub can be made automatically:
 
-- imports, then the student's function(s): a ``def`` with a docstring saying what to return;
+- imports, then the student's function(s): a ``def`` with a docstring saying what to return
+  (what to compute, never how: no expression of the solution's body may appear in the stub,
+  see :func:`leaked_expressions`);
 - then, as the last statement(s), the checker call(s): ``check_x(...)`` (or ``mod.check_x``,
   optionally inside ``print(...)``), each receiving the student's function, or the value of one
   direct call of it (``check_x(f)``, ``check_x(f(1.0), 1.0)``; not ``check_x(*f())`` or
@@ -12,19 +14,35 @@ A solution code cell of a chapter (a code cell between ``{solution-start}`` and
 
 :func:`form_problems` lists what breaks that form in a cell's code; :func:`stub_code` turns a
 cell into its starter stub (signatures, docstrings, imports and checker calls kept; each body
-replaced by ``...``); :func:`starter_notebook` makes the starter notebook of a chapter (solution
-prose dropped, solution code stubbed, everything else as in the chapter) and
-:func:`write_starter` writes it as ``.ipynb``.
+replaced by ``...``); :func:`starter_notebook` makes the starter notebook of a chapter and
+:func:`write_starter` writes it as ``.ipynb``. A starter is the chapter as a student should see
+it in JupyterLab (with jupyterlab-myst, which renders MyST) or on Binder:
 
-Usage: ``python book/_ext/starters.py OUT_DIR book/CHAPTER.md ...`` writes ``OUT_DIR/CHAPTER.ipynb``
-for each chapter that has solutions. The student edition (``book/_ext/student_edition.py``)
-writes them into its HTML and links each from its chapter's page.
+- solution prose dropped, solution code stubbed;
+- each "Predict" box's answer kept as the chapter has it, a ``:class: dropdown`` admonition,
+  which JupyterLab's MyST renderer shows folded (as the HTML book does) until it is opened;
+- the cells the book folds folded in JupyterLab too (:func:`jupyter_view`: hidden input, and for
+  the check cells hidden output, in ``metadata.jupyter``);
+- the book's TeX macros in the first cell's MyST frontmatter (:func:`myst_frontmatter`).
+
+A chapter without solutions gets the same notebook, with nothing to stub.
+
+Every notebook's first cell installs the course's package when it runs on Google Colab, and does
+nothing elsewhere (:func:`colab_cell`). :func:`chapter_notebook` makes the same notebook of a
+chapter with its solutions, for the instructor's edition.
+
+Usage: ``python book/_ext/starters.py [--solved] OUT_DIR book/CHAPTER.md ...`` writes
+``OUT_DIR/CHAPTER.ipynb`` (the starter; with ``--solved`` the chapter's own notebook) for each
+chapter that is a notebook (``make notebooks``). The student edition
+(``book/_ext/student_edition.py``) writes them into its HTML and points each page's download and
+launch buttons at them; ``binder/postBuild`` writes the starters into ``starters/`` on Binder.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import json
 import re
 import sys
 from dataclasses import dataclass
@@ -32,8 +50,11 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 
+CONFIG = Path(__file__).resolve().parents[2] / "_config.yml"  # the book's configuration
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\s*\{([\w-]+)\}")
+_START = re.compile(r"^\s*(?:`{3,}|~{3,}|:{3,})\s*\{solution-start\}\s*(\S+)", re.M)
 SOLUTION_DIRECTIVES = ("solution", "solution-start", "solution-end")
 YOUR_TURN = (
     "**Your turn.** Complete the function(s) in the next cell (replace each `...` by your code), "
@@ -58,6 +79,52 @@ def _checker_call(node: ast.stmt) -> ast.Call | None:
 
 def _names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+# --- what a stub may not say ----------
+_PREFIXES = re.compile(r"\b(?:np|numpy|math|torch|scipy|special|stats|integrate|tl)\.")
+_KEY_NODES = (ast.BinOp, ast.Compare, ast.Call, ast.Subscript, ast.UnaryOp)
+MIN_KEY_LENGTH = 7  # shorter pieces ("1 - x", "f(x)") are vocabulary, not a solution
+
+
+def normal_form(text: str) -> str:
+    """Maths or code squeezed so that the two compare: no library prefixes (``np.sqrt`` is
+    ``sqrt``), ``**`` as ``^``, ``.T`` as ``^T``, no ``@``/``*`` (written as juxtaposition in
+    prose), no spaces."""
+    text = _PREFIXES.sub("", text.replace("**", "^")).replace(".T", "^T")
+    return re.sub(r"[\s@*]", "", text)
+
+
+def _body(fn: ast.FunctionDef) -> list[ast.stmt]:
+    """A function's statements after its docstring."""
+    return fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
+
+
+def key_expressions(fn: ast.FunctionDef) -> set[str]:
+    """The expressions a function's body computes (operations and calls with an operation inside),
+    in :func:`normal_form`, at least :data:`MIN_KEY_LENGTH` characters long."""
+    found = set()
+    for node in (n for stmt in _body(fn) for n in ast.walk(stmt)):
+        if isinstance(node, _KEY_NODES) and any(
+            isinstance(inner, ast.BinOp | ast.Compare) for inner in ast.walk(node)
+        ):
+            text = normal_form(ast.unparse(node))
+            if len(text) >= MIN_KEY_LENGTH:
+                found.add(text)
+    return found
+
+
+def leaked_expressions(fn: ast.FunctionDef, code: str) -> list[str]:
+    """Key expressions of ``fn``'s solution (:func:`key_expressions`) that its stub would show:
+    in its signature or docstring, or anywhere else in the cell outside the function's body
+    (the longest ones only: a piece of a leaked expression is not listed again)."""
+    keys, body = key_expressions(fn), _body(fn)
+    if not keys:
+        return []
+    lines = code.splitlines()
+    stub = normal_form("\n".join(lines[: body[0].lineno - 1] + lines[body[-1].end_lineno :]))
+    leaked = {key for key in keys if key in stub}
+    return sorted(k for k in leaked if not any(k != other and k in other for other in leaked))
 
 
 def form_problems(code: str) -> list[str]:
@@ -91,6 +158,10 @@ def form_problems(code: str) -> list[str]:
             first = ast.unparse(nodes[0]).splitlines()[0][:50]
             lines = ", ".join(str(n.lineno) for n in nodes)
             problems.append(f"line(s) {lines}: top-level statement(s) {what} (first: {first})")
+    for fn in defs:
+        for expression in leaked_expressions(fn, code):
+            problems.append(f"line {fn.lineno}: the stub of {fn.name} gives away the solution's "
+                            f"expression {expression!r}: say what to compute, not how")
     for node, call in calls:
         args = [*call.args, *(k.value for k in call.keywords)]
         used = set().union(*(_names(a) for a in args)) & student if args else set()
@@ -137,10 +208,12 @@ def stub_code(code: str) -> str:
 # --- chapters ----------
 @dataclass(frozen=True)
 class SolutionCell:
-    """A code cell inside a solution: its index in the chapter's notebook and its code."""
+    """A code cell inside a solution: its index in the chapter's notebook, its code, and the label
+    of the exercise it solves (``{solution-start} <label>``)."""
 
     index: int
     source: str
+    label: str = ""
 
 
 def _split_markdown(text: str, inside: bool) -> tuple[list[str], bool, int]:
@@ -172,12 +245,13 @@ def _split_markdown(text: str, inside: bool) -> tuple[list[str], bool, int]:
 
 def solution_cells(notebook: nbformat.NotebookNode) -> list[SolutionCell]:
     """The code cells of ``notebook`` (a chapter read by jupytext) inside gated solutions."""
-    found, inside = [], False
+    found, inside, label = [], False, ""
     for i, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
             _, inside, _ = _split_markdown(cell.source, inside)
+            label = ([""] + _START.findall(cell.source))[-1] or label
         elif cell.cell_type == "code" and inside:
-            found.append(SolutionCell(i, cell.source))
+            found.append(SolutionCell(i, cell.source, label))
     return found
 
 
@@ -192,6 +266,47 @@ def chapter_problems(path: str | Path) -> list[str]:
             out.append(f"{path.name}, solution cell {k} (notebook cell {cell.index}, "
                        f"starting {first!r}): {problem}")
     return out
+
+
+def myst_frontmatter(config: str | Path = CONFIG) -> str:
+    """The first cell's MyST frontmatter: the book's TeX macros (``\\E``, ``\\R``, from
+    ``config``'s MathJax settings), so that JupyterLab's MyST renderer typesets them too."""
+    main = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+    tex = main.get("sphinx", {}).get("config", {}).get("mathjax3_config", {}).get("tex", {})
+    macros = {f"\\{name}": body for name, body in tex.get("macros", {}).items()}
+    if not macros:
+        return ""
+    return f"---\n{yaml.safe_dump({'math': macros}, sort_keys=False)}---\n\n"
+
+
+_HIDE_SOURCE = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+_HIDE_OUTPUT = {"hide-output", "hide-cell", "remove-output", "remove-cell"}
+
+
+def is_check_cell(code: str) -> bool:
+    """Whether a cell checks the chapter's claims: a top-level ``assert``, or ``claims.check``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Assert) for node in tree.body) or any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "check" and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "claims"
+        for node in ast.walk(tree))
+
+
+def jupyter_view(cell: nbformat.NotebookNode) -> dict[str, bool]:
+    """What JupyterLab (and Colab) should fold of a chapter's code cell, as the HTML book does:
+    ``source_hidden`` for a hidden-input cell, ``outputs_hidden`` too for a check cell
+    (:func:`is_check_cell`) and a removed one; empty for a cell shown as it is."""
+    tags = set(cell.metadata.get("tags", []))
+    view = {}
+    if tags & _HIDE_SOURCE:
+        view["source_hidden"] = True
+    if tags & _HIDE_OUTPUT or (view and is_check_cell(cell.source)):
+        view["outputs_hidden"] = True
+    return view
 
 
 def starter_notebook(path: str | Path) -> nbformat.NotebookNode:
@@ -214,22 +329,66 @@ def starter_notebook(path: str | Path) -> nbformat.NotebookNode:
                 cells.append(nbformat.v4.new_markdown_cell(text))
             cells += [nbformat.v4.new_markdown_cell(YOUR_TURN) for _ in range(opened)]
             inside = inside_after
-        elif cell.cell_type == "code":
-            new = copy.deepcopy(cell)
-            if inside:
-                new.source = stub_code(cell.source).rstrip("\n")
-                new.metadata = {"tags": ["starter"]}
-            new.outputs, new.execution_count = [], None
-            cells.append(new)
+        elif cell.cell_type == "code" and inside:
+            stub = nbformat.v4.new_code_cell(stub_code(cell.source).rstrip("\n"))
+            stub.metadata = {"tags": ["starter"]}
+            cells.append(stub)
         else:
-            cells.append(copy.deepcopy(cell))
-    starter = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(notebook.metadata))
-    starter.metadata.pop("jupytext", None)
-    starter.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python",
-                                               "name": "python3"})
-    for i, cell in enumerate(starter.cells):
+            cells.append(cell)
+    return _as_notebook(cells, notebook.metadata)
+
+
+def chapter_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The chapter as a notebook to open on Colab or in JupyterLab, solutions included: the same
+    folding, frontmatter and first cell as its starter (:func:`starter_notebook`)."""
+    notebook = jupytext.read(Path(path))
+    return _as_notebook(notebook.cells, notebook.metadata)
+
+
+def _as_notebook(cells: list, metadata: dict) -> nbformat.NotebookNode:
+    """A notebook of ``cells`` (copied) as students get it: outputs cleared, the book's folding
+    (:func:`jupyter_view`), the TeX macros' frontmatter, the Colab install cell first."""
+    cells = [copy.deepcopy(cell) for cell in cells]
+    for cell in cells:
+        if cell.cell_type == "code":
+            view = jupyter_view(cell)
+            if view:
+                cell.metadata["jupyter"] = view
+            cell.outputs, cell.execution_count = [], None
+    first_text = next((c for c in cells if c.cell_type == "markdown"), None)
+    if first_text is not None:
+        first_text.source = myst_frontmatter() + first_text.source
+    notebook = nbformat.v4.new_notebook(cells=[colab_cell(), *cells],
+                                        metadata=copy.deepcopy(metadata))
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python",
+                                                "name": "python3"})
+    for i, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{i}"
-    return starter
+    return notebook
+
+
+COLAB = """\
+# On Google Colab only: install the course's package (anywhere else this cell does nothing).
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    PACKAGE = {package}
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", PACKAGE], check=True)
+"""
+
+
+def colab_cell(config: str | Path = CONFIG) -> nbformat.NotebookNode:
+    """The first cell of every notebook: installs ``tlcourse`` from the book's repository (its
+    ``repository`` url and branch in ``config``) when it runs on Colab, and does nothing
+    elsewhere (the package is already installed)."""
+    repository = yaml.safe_load(Path(config).read_text(encoding="utf-8"))["repository"]
+    package = f"tlcourse @ git+{repository['url']}@{repository['branch']}"
+    cell = nbformat.v4.new_code_cell(COLAB.format(package=json.dumps(package)).rstrip("\n"))
+    cell.metadata = {"tags": ["colab"]}
+    return cell
 
 
 # --- what to run to test a starter ----------
@@ -299,29 +458,36 @@ def cells_to_run(notebook: nbformat.NotebookNode, stubs: list[int]) -> list[int]
     return sorted(keep)
 
 
+def is_notebook(path: str | Path) -> bool:
+    """Whether a page is a MyST notebook (a jupytext header with a kernel), so has a notebook."""
+    return "kernelspec:" in Path(path).read_text(encoding="utf-8")[:2000]
+
+
 def has_solutions(path: str | Path) -> bool:
-    """Whether a chapter has a gated solution (so a starter notebook)."""
-    text = Path(path).read_text(encoding="utf-8")
-    return "{solution-start}" in text and "kernelspec:" in text[:2000]
+    """Whether a chapter has a gated solution (so a starter notebook with stubs)."""
+    return is_notebook(path) and "{solution-start}" in Path(path).read_text(encoding="utf-8")
 
 
-def write_starter(path: str | Path, out: str | Path) -> Path:
-    """Write the starter notebook of chapter ``path`` to the file ``out`` (.ipynb); return it."""
+def write_starter(path: str | Path, out: str | Path, solved: bool = False) -> Path:
+    """Write the starter notebook of chapter ``path`` (with ``solved``, the chapter's own notebook,
+    :func:`chapter_notebook`) to the file ``out`` (.ipynb); return it."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(starter_notebook(path), out)
+    nbformat.write(chapter_notebook(path) if solved else starter_notebook(path), out)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    solved = "--solved" in argv
+    argv = [arg for arg in argv if arg != "--solved"]
     if len(argv) < 2:
         print(__doc__.split("Usage: ")[1].split("\n\n")[0], file=sys.stderr)
         return 2
     out_dir = Path(argv[0])
     for chapter in map(Path, argv[1:]):
-        if has_solutions(chapter):
-            print(write_starter(chapter, out_dir / f"{chapter.stem}.ipynb"))
+        if is_notebook(chapter):
+            print(write_starter(chapter, out_dir / f"{chapter.stem}.ipynb", solved))
     return 0
 
 
