@@ -23,7 +23,7 @@ import pandas as pd
 
 from .._checks import check_array, check_positive
 from ..data import Task, sample_counts
-from .batch import BatchResult, eigenbasis, solve_gcm_batch
+from .batch import BatchResult, solve_gcm_batch
 from .equivalence import feature_covariances
 from .gcm import (
     GCMConvergenceWarning,
@@ -32,6 +32,7 @@ from .gcm import (
     _solve_one,
     _Spectrum,
     solve_gcm,
+    spectrum,
 )
 
 COLUMNS = ["n", "alpha", "samples_per_feature", "test_error", "train_loss", "converged",
@@ -91,7 +92,7 @@ def problem(W, task: Task, *, activation: str = "erf", method: str = "analytic",
     spectrum (for :func:`~tlcourse.theory.batch.solve_gcm_batch`) and ``K``, the number of
     features. ``covariances = (Omega, Phi)`` are checked against ``W`` and ``task``."""
     Omega, Phi, K = _checked_covariances(W, task, activation, method, covariances)
-    return eigenbasis(Omega, Phi).spectrum(task.theta), K
+    return spectrum(Omega, Phi, task.theta), K
 
 
 def solve(spectra, ratios, lam, *, start=None, tol: float = 1e-9, max_iter: int = 5000,
@@ -163,7 +164,7 @@ def learning_curve(
     Omega, Phi, K = _checked_covariances(W, task, activation, method, covariances)
     n = _sizes(alphas, ns, task.N)
     if loss == "logistic":
-        spec = eigenbasis(Omega, Phi).spectrum(task.theta)
+        spec = spectrum(Omega, Phi, task.theta)
         res = solve([spec], n / K, lam, tol=tol, max_iter=max_iter)
         return curve_table(n, task.N, K, spec, res)
     results = solve_gcm(Omega, Phi, task.theta, samples_per_feature=list(n / K), lam=lam,
