@@ -197,3 +197,26 @@ def test_bad_tables_are_refused_not_miscounted():
         comparisons.real_differences(df, ["x"])
     with pytest.raises(TypeError, match="sources and ns must be collections"):
         comparisons.real_gains(df, "2L", "at most 5", [10])
+
+
+def test_real_differences_use_student_t_for_few_seeds():
+    # four seeds whose differences give z = 2.94: resolved at one-sided 95% (t_3 = 2.35), where
+    # "three standard errors" would not; three seeds take t_2 = 2.92; a level outside (0, 1) is
+    # refused
+    diffs = (0.02, 0.02, 0.03, 0.07)
+    rows = []
+    for s, d in enumerate(diffs):
+        for protocol, source, e in (("TL", "x", 0.2), ("RF", None, 0.2 + d)):
+            rows.append(dict(protocol=protocol, source=source, n=10, seed=s, test_error=e,
+                             stderr=1e-4))
+    df = pd.DataFrame(rows)
+    z = np.mean(diffs) / (np.std(diffs, ddof=1) / 2)
+    assert 2.36 < z < 3
+    claim = [("RF - TL", ("RF", None), ("TL", "x"), 10, +1)]
+    out = comparisons.real_differences(df, claim).iloc[0]
+    assert out.z == pytest.approx(z) and out.seeds == 4
+    assert out.t == pytest.approx(2.3534, abs=1e-3) and out.resolved and not out.contradicted
+    three = comparisons.real_differences(df[df.seed < 3], claim).iloc[0]
+    assert three.seeds == 3 and three.t == pytest.approx(2.9200, abs=1e-3)
+    with pytest.raises(ValueError, match="level"):
+        comparisons.real_differences(df, claim, level=1.0)

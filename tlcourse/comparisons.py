@@ -228,19 +228,36 @@ def stretches(alphas, mask) -> list[tuple[float, float]]:
     return [(float(alphas[s]), float(alphas[e])) for s, e in zip(starts, ends, strict=True)]
 
 
-def real_differences(df: pd.DataFrame, comparisons) -> pd.DataFrame:
+def _shared_seeds(df: pd.DataFrame, a, b, n: int) -> int:
+    """How many seeds of a real-data table ran both ``(protocol, source)`` pairs at size ``n``."""
+    seeds = []
+    for protocol, source in (a, b):
+        rows = df[(df["protocol"] == protocol) & (df["n"] == n)]
+        rows = rows[rows["source"].isna()] if source is None else rows[rows["source"] == source]
+        seeds.append(set(rows["seed"]))
+    return len(seeds[0] & seeds[1])
+
+
+def real_differences(df: pd.DataFrame, comparisons, *, level: float = 0.95,
+                     against: float = 0.9) -> pd.DataFrame:
     """Named paired differences of a real-data table, one row per comparison.
 
     ``comparisons``: ``(label, a, b, n)`` or ``(label, a, b, n, expected)`` tuples, ``a`` and ``b``
     ``(protocol, source)`` pairs as in :func:`tlcourse.realdata.curves.compare` (``source``
     ``None`` for 2L and RF), ``n`` the number of target training images, ``expected`` the sign a
     claim gives the difference (+1 or -1; 0 or absent: no claim). Returns columns ``comparison, n,
-    difference, se, z, expected`` (``z = difference / se``); with a claim, ``resolved`` (``z``
-    has the expected sign and exceeds 3 in size) and ``contradicted`` (the opposite sign by more
-    than 2 standard errors).
+    difference, se, z, seeds, t, expected`` (``z = difference / se``, ``seeds`` the seeds both
+    curves ran, ``t`` the one-sided Student-t quantile at ``level`` for them,
+    :func:`tlcourse.stats.t_quantile`); with a claim, ``resolved`` (``z`` has the expected sign
+    and exceeds ``t`` in size: a one-sided test at ``level``) and ``contradicted`` (the opposite
+    sign beyond the quantile at the laxer ``against``, so that a contradiction is flagged
+    sooner than a claim is granted).
     """
     from .realdata.curves import compare
 
+    for value, name in ((level, "level"), (against, "against")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise ValueError(f"{name} must lie in (0, 1), got {value!r}")
     rows = []
     for item in comparisons:
         if not isinstance(item, tuple | list) or len(item) not in (4, 5):
@@ -250,12 +267,15 @@ def real_differences(df: pd.DataFrame, comparisons) -> pd.DataFrame:
         if isinstance(expected, bool) or expected not in (-1, 0, 1):
             raise ValueError(f"expected must be -1, 0 or +1, got {expected!r} in {label!r}")
         d, se = compare(df, a, b, n)
-        z = d / se
+        seeds = _shared_seeds(df, a, b, n)
+        z, t = d / se, stats.t_quantile(seeds, level)
         rows.append({"comparison": label, "n": n, "difference": d, "se": se, "z": z,
-                     "expected": expected, "resolved": expected != 0 and expected * z > 3,
-                     "contradicted": expected != 0 and expected * z < -2})
-    return pd.DataFrame(rows, columns=["comparison", "n", "difference", "se", "z", "expected",
-                                       "resolved", "contradicted"])
+                     "seeds": seeds, "t": t, "expected": expected,
+                     "resolved": expected != 0 and expected * z > t,
+                     "contradicted": (expected != 0
+                                      and expected * z < -stats.t_quantile(seeds, against))})
+    return pd.DataFrame(rows, columns=["comparison", "n", "difference", "se", "z", "seeds", "t",
+                                       "expected", "resolved", "contradicted"])
 
 
 def real_gains(df: pd.DataFrame, baseline: str, sources, ns) -> pd.DataFrame:
