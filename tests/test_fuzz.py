@@ -363,3 +363,105 @@ def test_from_weights(K, N, fault, which, data):
         return  # fewer inputs or units: another valid network
     args[which] = spoil(args[which], fault, data)
     refused(lambda: TwoLayerNet.from_weights(**args), which, "W", "v")
+
+
+# --- theory and the crossover ------------------------------------------------------------------
+THEORY = settings(derandomize=True, deadline=None, database=None, max_examples=15,
+                  suppress_health_check=[HealthCheck.too_slow])
+_TASK = None
+
+
+def _theory_setting():
+    """A small task, a first layer and its covariances (built once: the fuzz spoils copies)."""
+    global _TASK
+    if _TASK is None:
+        import tlcourse as tl
+        from tlcourse import theory
+
+        task = tl.make_source(6, 10, rng=0)
+        W = np.random.default_rng(1).standard_normal((4, 10))
+        _TASK = (task, W, *theory.feature_covariances(W, task))
+    return _TASK
+
+
+SOLVER_FAULTS = ("nan", "inf", "short", "column", "text")
+
+
+@THEORY
+@given(st.sampled_from(SOLVER_FAULTS), st.sampled_from(["Omega", "Phi", "theta"]), st.data())
+def test_solve_gcm(fault, which, data):
+    from tlcourse import theory
+
+    task, _, Omega, Phi = _theory_setting()
+    args = {"Omega": Omega, "Phi": Phi, "theta": task.theta}
+    ok = theory.solve_gcm(*args.values(), samples_per_feature=1.0, lam=0.1)
+    assert 0 < ok.test_error <= 0.5
+    args[which] = spoil(args[which], fault, data)
+    # a length that no longer matches is named on either side of the mismatch
+    names = (which,) if fault not in ("short", "column") else tuple(args)
+    refused(lambda: theory.solve_gcm(*args.values(), samples_per_feature=1.0, lam=0.1),
+            *names)
+
+
+bad_positive = st.sampled_from([0.0, -0.1, np.nan, np.inf, "0.1", None, True])
+
+
+@THEORY
+@given(bad_positive, st.sampled_from(["lam", "samples_per_feature"]))
+def test_solve_gcm_scalars(bad, which):
+    from tlcourse import theory
+
+    task, _, Omega, Phi = _theory_setting()
+    kwargs = {"samples_per_feature": 1.0, "lam": 0.1, which: bad}
+    refused(lambda: theory.solve_gcm(Omega, Phi, task.theta, **kwargs), which)
+
+
+@THEORY
+@given(st.sampled_from(["W", "alphas", "lam", "covariances"]), st.data())
+def test_learning_curve(which, data):
+    from tlcourse import theory
+
+    task, W, Omega, Phi = _theory_setting()
+    ok = theory.learning_curve(W, task, alphas=[0.5, 2.0], lam=0.1,
+                               covariances=(Omega, Phi))
+    assert ok["test_error"].between(0, 0.5).all() and len(ok) == 2
+    kwargs = {"alphas": [0.5, 2.0], "lam": 0.1, "covariances": (Omega, Phi)}
+    layer = W
+    if which == "W":
+        layer = spoil(W, data.draw(st.sampled_from(["nan", "inf", "short", "text"])), data)
+        names = ("W", "Omega", "Phi")
+    elif which == "alphas":
+        kwargs["alphas"] = [0.5, data.draw(bad_positive)]
+        names = ("alphas",)
+    elif which == "lam":
+        kwargs["lam"] = data.draw(bad_positive)
+        names = ("lam",)
+    else:  # covariances of another layer: 6 features for a 4-unit W
+        wider = np.random.default_rng(2).standard_normal((6, 10))
+        kwargs["covariances"] = theory.feature_covariances(wider, task)
+        names = ("Omega", "Phi", "covariances")
+    refused(lambda: theory.learning_curve(layer, task, **kwargs), *names)
+
+
+@THEORY
+@given(st.sampled_from([(1.0, 0.1), (0.1,), (-1.0, 1.0), (np.nan, 1.0), ("a", 1.0), 0.1]))
+def test_best_penalty_bounds(bounds):
+    from tlcourse import theory
+
+    task, W, Omega, Phi = _theory_setting()
+    refused(lambda: theory.best_penalty(W, task, alphas=[1.0], lam_bounds=bounds,
+                                        covariances=(Omega, Phi)), "lam_bounds")
+
+
+@FUZZ
+@given(st.integers(2, 6), st.integers(3, 8), st.sampled_from(["nan", "inf", "short", "text"]),
+       st.sampled_from(["x", "diffs"]), st.data())
+def test_crossover(S, n, fault, which, data):
+    x = np.geomspace(0.5, 16, n)
+    diffs = data.draw(hnp.arrays(np.float64, (S, n), elements=st.floats(-1, 1)))
+    ok = stats.crossover(x, diffs)
+    assert ok.x is None or x[0] <= ok.x <= x[-1]
+    args = {"x": x, "diffs": diffs}
+    args[which] = spoil(args[which], fault, data)
+    names = (which,) if fault != "short" else ("x", "diffs")  # either side of a mismatch
+    refused(lambda: stats.crossover(args["x"], args["diffs"]), *names)

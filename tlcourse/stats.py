@@ -351,7 +351,7 @@ def crossover(x, diffs, *, level: float = 0.9) -> Crossover:
         raise ValueError("x must be positive and strictly increasing")
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level!r}")
-    d = np.asarray(diffs, dtype=np.float64)
+    d = np.asarray(diffs)
     if d.ndim == 1:
         d = _as_curve(d, "diffs", x.size)[None, :]
     else:
