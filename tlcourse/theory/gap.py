@@ -5,10 +5,10 @@ error of the readout by a small ``gap = theory - real``. :func:`gap_split` measu
 layer over paired seeds and splits it, using the exact (Monte Carlo) covariances
 ``Omega_mc, Phi_mc`` of the features as the reference::
 
-    theory - real = (theory - theory_mc)             covariances: analytic against exact moments
-                  + (theory_mc - gauss)              Gaussian model: its own finite-size part
-                  + (gauss - real_as_gauss)          training: readout fitted on real features
-                  + (real_as_gauss - real)           test: the same readout, Gaussian law vs real
+    theory - real = (theory - theory_mc)      covariances: analytic vs exact moments
+                  + (theory_mc - gauss)       Gaussian model: its finite-size part
+                  + (gauss - real_as_gauss)   training: readout fitted on real features
+                  + (real_as_gauss - real)    test: one readout, Gaussian law vs real
 
 ``theory_mc`` is the replica theory on ``Omega_mc, Phi_mc``; ``gauss`` the exact Gaussian test
 error of the readout fitted on Gaussian surrogate features with those covariances (same training
