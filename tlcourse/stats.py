@@ -382,6 +382,19 @@ def crossover(x, diffs, *, level: float = 0.9) -> Crossover:
                      float(level), seeds)
 
 
+def _fit_points(x, y, stderr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points of a power-law fit: ``x`` positive, ``y`` and ``stderr`` of its length,
+    ``stderr`` positive (all finite, at least two points)."""
+    x = _as_curve(x, "x")
+    if (x <= 0).any():
+        raise ValueError("x must be positive")
+    y = _as_curve(y, "y", x.size)
+    stderr = _as_curve(stderr, "stderr", x.size)
+    if (stderr <= 0).any():
+        raise ValueError("stderr must be > 0")
+    return x, y, stderr
+
+
 @dataclass(frozen=True)
 class PowerLaw:
     """A fit ``y = scale * (x / x0) ** (-exponent)``: ``x0`` the first size of the fit, ``scale``
@@ -404,13 +417,7 @@ def power_law_fit(x, y, stderr) -> PowerLaw:
     """
     from scipy.optimize import curve_fit
 
-    x = _as_curve(x, "x")
-    if (x <= 0).any():
-        raise ValueError("x must be positive")
-    y = _as_curve(y, "y", x.size)
-    stderr = _as_curve(stderr, "stderr", x.size)
-    if (stderr <= 0).any():
-        raise ValueError("stderr must be > 0")
+    x, y, stderr = _fit_points(x, y, stderr)
     x0 = float(x[0])
 
     def model(x, scale, exponent):
@@ -450,13 +457,7 @@ def fixed_power_law_fit(x, y, stderr, exponent: float) -> FixedPowerLaw:
     """
     from scipy import stats as _scipy_stats
 
-    x = _as_curve(x, "x")
-    if (x <= 0).any():
-        raise ValueError("x must be positive")
-    y = _as_curve(y, "y", x.size)
-    stderr = _as_curve(stderr, "stderr", x.size)
-    if (stderr <= 0).any():
-        raise ValueError("stderr must be > 0")
+    x, y, stderr = _fit_points(x, y, stderr)
     if isinstance(exponent, bool) or not isinstance(exponent, (int, float)) \
             or not math.isfinite(exponent):
         raise ValueError(f"exponent must be a finite real number, got {exponent!r}")
