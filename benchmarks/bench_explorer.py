@@ -21,7 +21,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import tlcourse as tl  # noqa: E402
-from tlcourse import explorer, networks, plotting, protocols  # noqa: E402
+from tlcourse import networks, plotting, protocols  # noqa: E402
+from tlcourse.theory.transfer import TransferTheory  # noqa: E402
 from tlcourse.widgets import transfer_explorer  # noqa: E402
 
 MOVES = [  # (slider, value): a reader's first minute with the explorer
@@ -44,7 +45,7 @@ def bench(D: int, N: int) -> list[tuple[float, float]]:
     net = networks.train_source(source, 10 * N, N, rng=1)
     print(f"\nD = {D}, N = K = {N}: source network trained in {time.perf_counter() - t0:.1f} s "
           "(once per explorer; not part of the target)")
-    model = explorer.TransferTheory(source, net.weights()[0], protocols.random_first_layer(N, N, 4))
+    model = TransferTheory(source, net.weights()[0], protocols.random_first_layer(N, N, 4))
     spent = {"theory": 0.0}
     curves = model.curves
 

@@ -3,7 +3,7 @@
 Targets: one map of eps_RF - eps_TL over 30 knob values x 30 alphas from the theory in <= 3 s
 CPU on one thread (issue 23; issue 5 asked <= 60 s wall), at the full size of the chapter
 *Negative transfer and phase diagrams* (D = 100, N = K = 200, P_s = 10 N, lambda = 0.1). In one
-run: the map as before (``solve_gcm`` row by row) and as now (``phenomena.gain_map`` on the
+run: the map as before (``solve_gcm`` row by row) and as now (``transfer.gain_map`` on the
 batch solver, warm starts across the map), their CPU times and the largest difference of their
 gains; then the map at each protocol's best penalty (``lam="best"``). Saves the maps as a PNG.
 The source network's training time is printed apart (not part of the target).
@@ -21,7 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tlcourse as tl  # noqa: E402
-from tlcourse import networks, phenomena, plotting, protocols, theory  # noqa: E402
+from tlcourse import networks, plotting, protocols, theory  # noqa: E402
+from tlcourse.theory import transfer  # noqa: E402
 
 D, N = 100, 200
 K, P_S, LAM, GRID, TARGET_CPU = N, 10 * N, 0.1, 30, 3.0
@@ -33,7 +34,7 @@ def map_before(W_s, W_rf, src, knob, values, alphas) -> np.ndarray:
     for v in values:
         target = tl.make_target(src, **{knob: v}, rng=1)
         tl_rf = [theory.solve_gcm(*theory.feature_covariances(W, target), target.theta,
-                                  list(alphas * N / K), lam=LAM, tol=phenomena.MAP_TOL)
+                                  list(alphas * N / K), lam=LAM, tol=transfer.MAP_TOL)
                  for W in (W_s, W_rf)]
         gain.append([b.test_error - a.test_error for a, b in zip(*tl_rf, strict=True)])
     return np.array(gain)
@@ -57,10 +58,10 @@ def main() -> None:
         before = map_before(W_s, W_rf, src, knob, values, alphas)
         c_before = time.process_time() - c0
         c0 = time.process_time()
-        m = phenomena.gain_map(W_s, W_rf, src, knob, values, alphas, LAM, n_jobs=1)
+        m = transfer.gain_map(W_s, W_rf, src, knob, values, alphas, LAM, n_jobs=1)
         c_after = time.process_time() - c0
         c0 = time.process_time()
-        best = phenomena.gain_map(W_s, W_rf, src, knob, values, alphas, "best", n_jobs=1)
+        best = transfer.gain_map(W_s, W_rf, src, knob, values, alphas, "best", n_jobs=1)
         c_best = time.process_time() - c0
         worst = max(worst, c_after)
         print(f"{knob}: {GRID} x {GRID} map, CPU before {c_before:.1f} s, after {c_after:.1f} s "

@@ -16,9 +16,10 @@ import pytest
 from joblib import parallel_config
 
 import tlcourse as tl
-from tlcourse import curves, jobs, networks, phenomena
+from tlcourse import curves, jobs, networks
 from tlcourse import realdata as rd
 from tlcourse.data import Task
+from tlcourse.theory import transfer
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
@@ -71,13 +72,13 @@ def test_phase_diagram_and_real_data_curves_run_on_dask_unchanged(client, pair):
     W_s = networks.train_source(task, 80, 6, rng=1, epochs=20).weights()[0]
     W_rf = np.random.default_rng(2).standard_normal(W_s.shape)
     args = (W_s, W_rf, task, "teacher_perturbation", [0.0, 0.5], [0.5, 2.0], 0.1)
-    serial_map = phenomena.gain_map(*args, n_jobs=1)
+    serial_map = transfer.gain_map(*args, n_jobs=1)
     data = rd.load_digits()
     real = {"sources": {"same": range(5), "even": [0, 2, 4, 6, 8]}, "ns": [5, 40],
             "seeds": [0, 1], "K": 8, "epochs": 20, "progress": False}
     serial_real = rd.real_learning_curves(data, range(5), **real)
     with parallel_config(backend="dask"), distributed.get_task_stream(client) as tasks:
-        dask_map = phenomena.gain_map(*args)
+        dask_map = transfer.gain_map(*args)
         dask_real = rd.real_learning_curves(data, range(5), **real)
     assert tasks.data
     np.testing.assert_array_equal(dask_map.tl, serial_map.tl)

@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from tlcourse import diagrams  # noqa: E402
+from tlcourse.specs import KNOBS  # noqa: E402
 
 BOXES = ("latent", "features", "nonlinearity", "input", "teacher", "label")
 
@@ -39,7 +40,7 @@ def test_data_model_has_every_box(knobs):
     assert "$c$" in texts["box:latent"] and "$F$" in texts["box:features"]
     assert r"\sigma" in texts["box:nonlinearity"] and r"\theta" in texts["box:teacher"]
     knob_gids = {g for g in texts if g.startswith("knob:")}
-    assert knob_gids == ({f"knob:{k}" for k in diagrams.KNOBS} if knobs else set())
+    assert knob_gids == ({f"knob:{k}" for k in KNOBS} if knobs else set())
     _no_overlap(fig)
 
 
@@ -49,8 +50,8 @@ def test_knobs_marked_where_they_act():
     fig = diagrams.data_model_diagram(knobs=True)
     pos = {t.get_gid(): t.get_position() for t in fig.axes[0].texts if t.get_gid()}
     part_box = {"latent": "box:latent", "features": "box:features", "teacher": "box:teacher"}
-    for name, (_, part) in diagrams.KNOBS.items():
-        assert pos[f"knob:{name}"][0] == pytest.approx(pos[part_box[part]][0])
+    for name, knob in KNOBS.items():
+        assert pos[f"knob:{name}"][0] == pytest.approx(pos[part_box[knob.part]][0])
     assert r"\delta_\theta" in diagrams.labelled_texts(fig)["knob:teacher_perturbation"]
 
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import tlcourse as tl
-from tlcourse import activations, featuremap, phenomena
+from tlcourse import activations, featuremap, firstlayer
 from tlcourse.exercises import networks as ex
 
 
@@ -52,15 +52,15 @@ def test_alignment_right_and_bounds(W_F):
     Q = np.linalg.qr(F.T)[0]
     value = np.sum((W @ Q @ Q.T) ** 2) / np.sum(W**2)
     assert ex.check_alignment(value, W, F)
-    assert 10 / 40 < phenomena.alignment(W, F) < 1
-    assert phenomena.alignment(F, F) == pytest.approx(1.0)  # rows of F lie in their own span
+    assert 10 / 40 < firstlayer.alignment(W, F) < 1
+    assert firstlayer.alignment(F, F) == pytest.approx(1.0)  # rows of F lie in their own span
 
 
 @pytest.mark.parametrize("tag", ["complement", "not_squared", "not_normalised", "not_a_projector",
                                  "random_baseline"])
 def test_alignment_wrong_answers_are_named(W_F, tag):
     W, F = W_F
-    ref = phenomena.alignment(W, F)
+    ref = firstlayer.alignment(W, F)
     value = {
         "complement": 1 - ref,
         "not_squared": math.sqrt(ref),
@@ -121,7 +121,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="activation"):
         ex.check_feature_map(right_features, "sign")
     with pytest.raises(ValueError, match="share N"):
-        phenomena.alignment(np.ones((2, 3)), np.ones((2, 4)))
+        firstlayer.alignment(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="lam"):
         ex.check_tl_readout(np.ones(2), np.ones((2, 3)), np.ones((4, 3)), np.ones(4), -1.0)
     with pytest.raises(ValueError, match="error"):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tlcourse import phenomena, stats
+from tlcourse import firstlayer, stats
 from tlcourse.exercises import phenomena as ex
 
 ALPHA = np.array([0.5, 1.0, 2.0, 4.0, 8.0])
@@ -95,11 +95,11 @@ def test_check_effective_rank_right_answer(W):
     G = W @ W.T
     reference = np.sum(W**2) ** 2 / np.sum(G**2)
     assert ex.check_effective_rank(reference, W).diagnosis == "correct"
-    assert phenomena.effective_rank(W) == pytest.approx(reference, rel=1e-12)
+    assert firstlayer.effective_rank(W) == pytest.approx(reference, rel=1e-12)
 
 
 def test_check_effective_rank_runs_a_function(W):
-    assert ex.check_effective_rank(phenomena.effective_rank, W).diagnosis == "correct"
+    assert ex.check_effective_rank(firstlayer.effective_rank, W).diagnosis == "correct"
     fb = ex.check_effective_rank(lambda w: np.linalg.matrix_rank(w), W)
     assert fb.diagnosis == "matrix_rank"
     fb = ex.check_effective_rank(lambda w: w.nonexistent, W)
@@ -108,7 +108,7 @@ def test_check_effective_rank_runs_a_function(W):
 
 def test_check_effective_rank_names_mistakes(W):
     s = np.linalg.svd(W, compute_uv=False)
-    pr = phenomena.effective_rank(W)
+    pr = firstlayer.effective_rank(W)
     cases = {
         "singular_values": s.sum() ** 2 / (s**2).sum(),
         "inverse": 1 / pr,

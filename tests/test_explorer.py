@@ -14,8 +14,9 @@ import pytest  # noqa: E402
 from headless import execute_headless
 
 import tlcourse as tl  # noqa: E402
-from tlcourse import explorer, phenomena, theory  # noqa: E402
-from tlcourse.theory import gcm  # noqa: E402
+from tlcourse import plotting, theory  # noqa: E402
+from tlcourse.specs import FRACTION_KNOBS  # noqa: E402
+from tlcourse.theory import gcm, transfer  # noqa: E402
 from tlcourse.theory.batch import (  # noqa: E402
     _next_overlaps,
     _prox_warm,
@@ -25,6 +26,11 @@ from tlcourse.theory.batch import (  # noqa: E402
 from tlcourse.widgets import TransferExplorer, transfer_explorer  # noqa: E402
 
 D, N = 12, 24
+
+
+def setting(*fractions) -> dict:
+    """The knobs of TransferTheory.curves's positional arguments, as make_target's keywords."""
+    return dict(zip(FRACTION_KNOBS, fractions, strict=True))
 
 
 @pytest.fixture(autouse=True)
@@ -39,12 +45,12 @@ def model():
     source = tl.make_source(D, N, rng=0)
     g = np.random.default_rng(5)
     W_learned = source.F[np.arange(N) % D] / np.sqrt(D) * 3 + 0.3 * g.standard_normal((N, N))
-    return explorer.TransferTheory(source, W_learned, g.standard_normal((N, N)),
+    return transfer.TransferTheory(source, W_learned, g.standard_normal((N, N)),
                                    alphas=np.geomspace(0.2, 20, 8))
 
 
 def test_batch_agrees_with_solve_gcm(model):
-    target = model.target(0.4, 0.2, 0.1)
+    target = model.target(**setting(0.4, 0.2, 0.1))
     problems = [(*theory.feature_covariances(W, target), target.theta)
                 for W in (model.W_source, model.W_random)]
     alphas = [0.3, 1.0, 4.0]
@@ -60,11 +66,11 @@ def test_batch_agrees_with_solve_gcm(model):
 
 
 def test_eigenbasis_gives_the_spectrum_of_every_teacher(model):
-    target = model.target(0.0, 0.2, 0.1)
+    target = model.target(**setting(0.0, 0.2, 0.1))
     Omega, Phi = theory.feature_covariances(model.W_source, target)
     basis = eigenbasis(Omega, Phi)
     for delta in (0.0, 0.5, 1.0):  # same inputs, other teachers
-        theta = model.target(delta, 0.2, 0.1).theta
+        theta = model.target(**setting(delta, 0.2, 0.1)).theta
         got, ref = basis.spectrum(theta), gcm.spectrum(Omega, Phi, theta)
         np.testing.assert_array_equal(got.omega, ref.omega)
         np.testing.assert_allclose(got.t, ref.t, rtol=1e-12, atol=1e-15 * ref.t.max())
@@ -110,15 +116,15 @@ def test_curves_after_many_moves_equal_a_cold_computation(model):
     from the covariances themselves, give the same test errors."""
     moves = [(0.3, 0, 0, 0.1), (0.8, 0, 0, 0.1), (0.8, 0.4, 0, 0.1), (0.2, 0.4, 0.3, 0.1),
              (0.2, 0.4, 0.3, 0.01), (1.0, 0.4, 0.3, 3.0), (0.0, 0.0, 0.0, 0.1)]
-    warm = explorer.TransferTheory(model.source, model.W_source, model.W_random,
+    warm = transfer.TransferTheory(model.source, model.W_source, model.W_random,
                                    alphas=model.alphas)
     for move in moves:
         c = warm.curves(*move)
-        cold = explorer.TransferTheory(model.source, model.W_source, model.W_random,
+        cold = transfer.TransferTheory(model.source, model.W_source, model.W_random,
                                        alphas=model.alphas).curves(*move)
         np.testing.assert_allclose(c.tl, cold.tl, atol=1e-6)
         np.testing.assert_allclose(c.rf, cold.rf, atol=1e-6)
-        target = model.target(*move[:3])
+        target = model.target(**setting(*move[:3]))
         problems = [(*theory.feature_covariances(W, target), target.theta)
                     for W in (model.W_source, model.W_random)]
         ref = solve_gcm_batch(problems, model.alphas * N / N, move[3])
@@ -148,18 +154,19 @@ def test_curves_match_the_scalar_theory_and_are_cached(model):
     c = model.curves(0.5, 0.1, 0.0, lam=0.1)
     assert c.tl.shape == c.rf.shape == model.alphas.shape
     np.testing.assert_allclose(c.gain, c.rf - c.tl)
-    target = model.target(0.5, 0.1, 0.0)
-    ref_tl = phenomena.theory_curve(model.W_source, target, model.alphas, 0.1, tol=1e-9)
+    target = model.target(**setting(0.5, 0.1, 0.0))
+    ref_tl = transfer.theory_curve(model.W_source, target, model.alphas, 0.1, tol=1e-9)
     np.testing.assert_allclose(c.tl, ref_tl, atol=2e-5)
     assert model.curves(0.5, 0.1, 0.0, lam=0.1) is c
     other = model.curves(0.9, 0.1, 0.0, lam=0.1)
     assert not np.allclose(other.tl, c.tl)
-    np.testing.assert_allclose(other.rf, phenomena.theory_curve(
-        model.W_random, model.target(0.9, 0.1, 0.0), model.alphas, 0.1, tol=1e-9), atol=2e-5)
+    np.testing.assert_allclose(other.rf, transfer.theory_curve(
+        model.W_random, model.target(**setting(0.9, 0.1, 0.0)), model.alphas, 0.1, tol=1e-9),
+        atol=2e-5)
 
 
 def test_identical_layers_give_zero_gain(model):
-    same = explorer.TransferTheory(model.source, model.W_random, model.W_random,
+    same = transfer.TransferTheory(model.source, model.W_random, model.W_random,
                                    alphas=[0.5, 2.0])
     assert np.abs(same.curves(0.3).gain).max() < 1e-12
 
@@ -170,13 +177,13 @@ def test_theory_bad_input(model):
     with pytest.raises(ValueError, match="lam"):
         model.curves(0.1, lam=-1)
     with pytest.raises(ValueError, match="W_source"):
-        explorer.TransferTheory(model.source, np.zeros((N, N + 1)), model.W_random)
+        transfer.TransferTheory(model.source, np.zeros((N, N + 1)), model.W_random)
     with pytest.raises(ValueError, match="same shape"):
-        explorer.TransferTheory(model.source, model.W_source[:5], model.W_random)
+        transfer.TransferTheory(model.source, model.W_source[:5], model.W_random)
     with pytest.raises(ValueError, match="alphas"):
-        explorer.TransferTheory(model.source, model.W_source, model.W_random, alphas=[2, 1])
+        transfer.TransferTheory(model.source, model.W_source, model.W_random, alphas=[2, 1])
     with pytest.raises(TypeError, match="source"):
-        explorer.TransferTheory("task", model.W_source, model.W_random)
+        transfer.TransferTheory("task", model.W_source, model.W_random)
 
 
 SIMS = pd.DataFrame({
@@ -189,22 +196,22 @@ SIMS = pd.DataFrame({
 
 
 def test_matching_simulations():
-    got = explorer.matching_simulations(SIMS, {"teacher_perturbation": 0.5,
+    got = plotting.matching_simulations(SIMS, {"teacher_perturbation": 0.5,
                                                "feature_perturbation": 0.0,
                                                "feature_substitution": 0.0, "lam": 0.1})
     two = got[got.protocol == "2L"].iloc[0]
     assert len(got) == 2 and np.isclose(two.test_error, 0.32)
     assert np.isclose(two["sem"], np.std([0.30, 0.34], ddof=1) / np.sqrt(2))
-    none = explorer.matching_simulations(SIMS, {"teacher_perturbation": 0.5,
+    none = plotting.matching_simulations(SIMS, {"teacher_perturbation": 0.5,
                                                 "feature_perturbation": 0.0,
                                                 "feature_substitution": 0.0, "lam": 1.0})
     assert none.empty
     with pytest.raises(ValueError, match="test_error"):
-        explorer.matching_simulations(SIMS.drop(columns="test_error"), {})
+        plotting.matching_simulations(SIMS.drop(columns="test_error"), {})
 
 
 def test_plot_draws_the_curves_the_gain_and_matching_points(model):
-    fig = explorer.plot_transfer_theory(model, 0.5, 0.0, 0.0, 0.1, (0.2, 20), simulations=SIMS)
+    fig = plotting.plot_transfer_theory(model, 0.5, 0.0, 0.0, 0.1, (0.2, 20), simulations=SIMS)
     ax, ax_gain = fig.axes
     c = model.curves(0.5, 0.0, 0.0, 0.1)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), c.tl)
@@ -212,15 +219,15 @@ def test_plot_draws_the_curves_the_gain_and_matching_points(model):
     np.testing.assert_allclose(ax_gain.lines[0].get_ydata(), c.gain)
     labels = ax.get_legend_handles_labels()[1]
     assert "2L (simulation)" in labels and "FT (simulation)" in labels
-    narrow = explorer.plot_transfer_theory(model, 0.5, alpha_range=(0.5, 5))
+    narrow = plotting.plot_transfer_theory(model, 0.5, alpha_range=(0.5, 5))
     assert len(narrow.axes[0].lines[0].get_xdata()) < len(model.alphas)
     with pytest.raises(ValueError, match="alpha_range"):
-        explorer.plot_transfer_theory(model, alpha_range=(5, 1))
+        plotting.plot_transfer_theory(model, alpha_range=(5, 1))
 
 
 def test_transfer_plot_moves_its_artists_in_place(model):
     fig, axes = plt.subplots(1, 2)
-    plot = explorer.TransferPlot(*axes)
+    plot = plotting.TransferPlot(*axes)
     plot.update(model.curves(0.5), SIMS, (0.2, 20))
     lines, gain = list(axes[0].lines), axes[1].lines[0]
     assert len(axes[0].containers) == 2  # the points of 2L and FT at 0.5
@@ -277,11 +284,11 @@ EXPLORER_NOTEBOOK = """\
 import numpy as np
 from IPython.display import display
 import tlcourse as tl
-from tlcourse import explorer
+from tlcourse.theory import transfer
 from tlcourse.widgets import transfer_explorer
 source = tl.make_source(10, 20, rng=0)
 g = np.random.default_rng(1)
-model = explorer.TransferTheory(source, g.standard_normal((20, 20)), g.standard_normal((20, 20)),
+model = transfer.TransferTheory(source, g.standard_normal((20, 20)), g.standard_normal((20, 20)),
                                 alphas=[0.5, 2.0, 8.0])
 display(transfer_explorer(model))
 """

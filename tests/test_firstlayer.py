@@ -82,3 +82,15 @@ def test_spiked_layer_is_reproducible_and_checks_its_arguments(task):
         firstlayer.spiked_layer(task, 10, 1.5, rng=0)
     with pytest.raises(TypeError, match="task"):
         firstlayer.spiked_layer("not a task", 10, 0.5, rng=0)
+
+
+def test_effective_rank():
+    assert firstlayer.effective_rank(np.eye(5)) == pytest.approx(5.0)
+    rank_one = np.outer(np.ones(4), np.arange(1.0, 7.0))
+    assert firstlayer.effective_rank(rank_one) == pytest.approx(1.0)
+    W = np.diag([1.0, 1.0, 0.0])
+    assert firstlayer.effective_rank(W) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="zero"):
+        firstlayer.effective_rank(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="2-d"):
+        firstlayer.effective_rank(np.ones(3))

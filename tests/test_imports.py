@@ -11,7 +11,8 @@ def _run(code: str) -> str:
 
 
 LIGHT = ["tlcourse", "tlcourse.theory", "tlcourse.stats", "tlcourse.plotting", "tlcourse.specs",
-         "tlcourse.phenomena", "tlcourse.realdata", "tlcourse.featuremap"]
+         "tlcourse.theory.transfer", "tlcourse.firstlayer", "tlcourse.realdata",
+         "tlcourse.featuremap"]
 
 
 def test_numpy_modules_do_not_load_torch():

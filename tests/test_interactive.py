@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 import tlcourse as tl
-from tlcourse import explorer, interactive, plotting
+from tlcourse import interactive, plotting, specs
+from tlcourse.theory import transfer
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def model():
     source = tl.make_source(10, 20, rng=0)
     g = np.random.default_rng(3)
     W = source.F[np.arange(20) % 10] / np.sqrt(10) * 3 + 0.3 * g.standard_normal((20, 20))
-    return explorer.TransferTheory(source, W, g.standard_normal((20, 20)),
+    return transfer.TransferTheory(source, W, g.standard_normal((20, 20)),
                                    alphas=np.geomspace(0.2, 20, 6))
 
 
@@ -98,7 +99,7 @@ def test_transfer_theory_explorer_holds_every_setting_of_its_grid(model):
                                               start={"teacher_perturbation": 0.5})
     # one knob away from 0 at a time, at each lam: (1 + 3 knobs x 2 values) x 2 lams
     assert len(ex.frames) == 14
-    assert [c.name for c in ex.controls] == [*explorer.KNOBS, "lam"]
+    assert [c.name for c in ex.controls] == [*specs.FRACTION_KNOBS, "lam"]
     assert [c.start for c in ex.controls] == [1, 0, 0, 0]
     frame = ex.frames[(0, 2, 0, 1)]  # feature perturbation 1, lam = 1
     c = model.curves(feature_perturbation=1.0, lam=1.0)
@@ -113,7 +114,7 @@ def test_transfer_theory_explorer_holds_every_setting_of_its_grid(model):
     np.testing.assert_allclose(ex.frames[(0, 0, 0, 0)][4]["y"], [0.35])
     html, spec = _spec(ex)
     assert html.count('type="range"') == 4 and "plotly-graph-div" in html
-    assert spec["exclusive"] == list(explorer.KNOBS)
+    assert spec["exclusive"] == list(specs.FRACTION_KNOBS)
     assert set(spec["frames"]) == {",".join(map(str, k)) for k in ex.frames}
     assert spec["controls"][3]["labels"] == ["0.1", "1"]
     assert not re.search(r"https?://(?!www\.w3\.org)", html)

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from joblib import parallel_config
 
 import tlcourse as tl
-from tlcourse import curves, diskcache, jobs, networks, phenomena
+from tlcourse import curves, diskcache, jobs, networks
 from tlcourse import realdata as rd
 from tlcourse.diskcache import MISSING, DiskCache, function_fingerprint
+from tlcourse.theory import transfer
 
 CALLS = []
 
@@ -168,7 +169,7 @@ def test_n_jobs_is_checked_before_anything_runs(bad, tmp_path):
         curves.learning_curves(source, task, ns=[6], seeds=[0], n_jobs=bad, progress=False)
     W = np.ones((4, 12))
     with pytest.raises(error, match="n_jobs"):
-        phenomena.gain_map(W, W, task, "teacher_perturbation", [0.1], [1.0], 0.1, n_jobs=bad)
+        transfer.gain_map(W, W, task, "teacher_perturbation", [0.1], [1.0], 0.1, n_jobs=bad)
     with pytest.raises(error, match="n_jobs"):
         rd.real_learning_curves(rd.load_digits(), range(5), range(6), ns=[5], seeds=[0],
                                 n_jobs=bad, progress=False)

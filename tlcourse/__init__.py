@@ -12,9 +12,10 @@ The modules follow the book:
   in each chapter's first cell) and shared figures;
 - :mod:`tlcourse.networks`, :mod:`tlcourse.protocols`, :mod:`tlcourse.curves`: two-layer
   networks, the transfer protocols and learning curves (part II);
-- :mod:`tlcourse.theory`: Gaussian equivalence and the replica formula (part III);
-- :mod:`tlcourse.phenomena`, :mod:`tlcourse.comparisons`, :mod:`tlcourse.realdata`: analysis of the
-  phenomena (crossovers, gain maps, paired differences of learning curves), real data;
+- :mod:`tlcourse.theory`: Gaussian equivalence and the replica formula (part III), and the
+  theory of transfer for any setting of the knobs, its gain maps (:mod:`tlcourse.theory.transfer`);
+- :mod:`tlcourse.firstlayer`, :mod:`tlcourse.comparisons`, :mod:`tlcourse.realdata`: what a first
+  layer learned, paired differences of learning curves, real data (part IV);
 - :mod:`tlcourse.widgets`, :mod:`tlcourse.exercises`: explorers and exercise checkers.
 
 These load on first use (``tl.theory``, ``tl.networks`` ...), so ``import tlcourse`` stays light

@@ -12,21 +12,13 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from .specs import KNOBS
+
 # status of a layer in a protocol -> (face colour, edge colour)
 _STATUS_COLOURS = {
     "frozen": ("#d9d9d9", "0.35"),
     "trained": ("#fbd5a5", "#d55e00"),
     "none": ("white", "0.6"),
-}
-
-#: The five knobs of the correlated hidden manifold model, with the symbol the book uses and the
-#: part of the data model they act on (``"latent"``, ``"features"`` or ``"teacher"``).
-KNOBS = {
-    "latent_removed": ("deletion $r$", "latent"),
-    "latent_added": ("addition $a$", "latent"),
-    "feature_substitution": ("substitution $s$", "features"),
-    "feature_perturbation": (r"perturbation $\delta_F$", "features"),
-    "teacher_perturbation": (r"perturbation $\delta_\theta$", "teacher"),
 }
 
 #: The protocols of Part II: what the first layer and the readout are on the target, and from
@@ -68,10 +60,11 @@ def data_model_diagram(knobs: bool = False) -> Figure:
     """The hidden manifold model as a flow: latent ``c`` -> features ``F`` -> nonlinearity
     ``sigma`` -> input ``x``, and teacher ``theta`` -> label ``y`` from the same ``c``.
 
-    With ``knobs=True`` the five knobs of the correlated model (:data:`KNOBS`) are marked where
-    they act: deletion and addition on the latent space, substitution and feature perturbation on
-    ``F``, teacher perturbation on ``theta``. Text gids: ``box:latent``, ``box:features``,
-    ``box:nonlinearity``, ``box:input``, ``box:teacher``, ``box:label``, and ``knob:<name>``.
+    With ``knobs=True`` the five knobs of the correlated model (:data:`tlcourse.specs.KNOBS`:
+    their labels and parts) are marked where they act: deletion and addition on the latent
+    space, substitution and feature perturbation on ``F``, teacher perturbation on ``theta``.
+    Text gids: ``box:latent``, ``box:features``, ``box:nonlinearity``, ``box:input``,
+    ``box:teacher``, ``box:label``, and ``knob:<name>``.
     """
     fig, ax = _canvas(9.0, 3.9 if knobs else 3.0, (-0.2, 10.6), (-0.2, 4.3 if knobs else 3.2))
     y_top, y_bot = 2.4, 0.7
@@ -90,13 +83,13 @@ def data_model_diagram(knobs: bool = False) -> Figure:
     if knobs:
         where = {"latent": (1.0, 3.3), "features": (3.8, 3.6), "teacher": (3.8, -0.05)}
         grouped: dict[str, list[str]] = {}
-        for name, (_, part) in KNOBS.items():
-            grouped.setdefault(part, []).append(name)
+        for name, knob in KNOBS.items():
+            grouped.setdefault(knob.part, []).append(name)
         for part, names in grouped.items():
             x, y = where[part]
             for i, name in enumerate(names):
                 yy = y + (0.38 * i if part != "teacher" else 0.0)
-                ax.text(x, yy, "knob: " + KNOBS[name][0], ha="center", va="center", fontsize=9,
+                ax.text(x, yy, KNOBS[name].mathtext, ha="center", va="center", fontsize=9,
                         color="#d55e00", gid=f"knob:{name}",
                         bbox=dict(boxstyle="round,pad=0.2", fc="#fff4e6", ec="#d55e00", lw=0.8))
         _arrow(ax, (1.0, 3.05), (1.0, 2.1), colour="#d55e00", ls="--")

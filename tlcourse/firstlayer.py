@@ -4,19 +4,21 @@ Used by the chapter *Two-layer networks on the source* and later chapters. A tas
 ``x = sigma(F^T c / sqrt(D))`` vary mostly in the **latent span**, the row space of ``F`` in
 ``R^N``; the label is best predicted by a linear readout along the **teacher direction**
 ``e_theta ~ F^T theta``. For a random ``W`` the fraction of ``|W|^2`` in the latent span is about
-``D / N`` and along ``e_theta`` about ``1 / N``. :func:`spiked_layer` builds the extreme case of
-a learned layer: a random one plus a rank-one spike along ``e_theta`` (chapter *Gaussian
-equivalence*).
+``D / N`` and along ``e_theta`` about ``1 / N``. :func:`effective_rank` counts the directions
+a first layer really uses (chapter *When transfer helps*). :func:`spiked_layer` builds the
+extreme case of a learned layer: a random one plus a rank-one spike along ``e_theta`` (chapter
+*Gaussian equivalence*).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import RNGLike, as_generator, check_fraction, check_int
+from ._checks import RNGLike, as_generator, check_array, check_fraction, check_int
 from .data import Task
 
-__all__ = ["alignment", "first_layer_summary", "spiked_layer", "teacher_direction"]
+__all__ = ["alignment", "effective_rank", "first_layer_summary", "spiked_layer",
+           "teacher_direction"]
 
 
 def alignment(W, F) -> float:
@@ -30,6 +32,21 @@ def alignment(W, F) -> float:
         raise ValueError(f"W (K, N) and F (D, N) must share N, got shapes {W.shape}, {F.shape}")
     Q = np.linalg.qr(F.T)[0]  # (N, D) orthonormal basis of the row space of F
     return float(np.sum((W @ Q) ** 2) / np.sum(W**2))
+
+
+def effective_rank(W) -> float:
+    """Participation ratio ``(sum s_i^2)^2 / sum s_i^4`` of the singular values ``s`` of ``W``.
+
+    Between 1 (all the weight in one direction) and ``min(W.shape)`` (a flat spectrum). A
+    first layer whose features collapse to a few directions has a small effective rank.
+    """
+    W = check_array(W, "W", ndim=2)
+    if W.size == 0:
+        raise ValueError(f"W must be a non-empty 2-d matrix, got shape {W.shape}")
+    s2 = np.linalg.svd(W, compute_uv=False) ** 2
+    if s2.sum() == 0:
+        raise ValueError("W is zero: its effective rank is undefined")
+    return float(s2.sum() ** 2 / (s2**2).sum())
 
 
 def teacher_direction(task: Task) -> np.ndarray:

@@ -36,12 +36,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ._checks import check_choice, check_positive
-from .explorer import KNOBS, TransferTheory, matching_simulations
-from .plotting import OVERLAP_BARS, palette_hex, protocol_style, task_pair_fields
+from .plotting import (
+    OVERLAP_BARS,
+    matching_simulations,
+    palette_hex,
+    protocol_style,
+    task_pair_fields,
+)
+from .specs import FRACTION_KNOBS, KNOBS, LAM
+from .theory.transfer import TransferTheory
 
-LABELS = {"teacher_perturbation": "teacher perturbation δθ",
-          "feature_perturbation": "feature perturbation δF",
-          "feature_substitution": "feature substitution s"}
 COLORS = {"TL": protocol_style("TL", hex_color=True)["color"],
           "RF": protocol_style("RF", hex_color=True)["color"], "gain": "#000000"}
 CONFIG = {"displaylogo": False, "responsive": True,
@@ -72,7 +76,7 @@ def theory_curves_figure(
     knob: str = "teacher_perturbation",
     values=VALUES,
     *,
-    lam: float = 0.1,
+    lam: float = LAM,
     fixed: dict | None = None,
     active: int = 0,
 ) -> go.Figure:
@@ -83,13 +87,12 @@ def theory_curves_figure(
     data are computed here (:meth:`TransferTheory.curves`), so the figure moves without a
     kernel. Hover gives both errors and the gain.
     """
-    check_choice(knob, "knob", KNOBS)
+    check_choice(knob, "knob", FRACTION_KNOBS)
     values = _values(values, "values")
-    lam = check_positive(lam, "lam")
     fixed = dict(fixed or {})
-    unknown = set(fixed) - set(KNOBS) or ({knob} & set(fixed))
+    unknown = set(fixed) - set(FRACTION_KNOBS) or ({knob} & set(fixed))
     if unknown:
-        others = [k for k in KNOBS if k != knob]
+        others = [k for k in FRACTION_KNOBS if k != knob]
         raise ValueError(f"fixed may set the knobs other than {knob!r} {others}, got "
                          f"{sorted(unknown)}")
     if not 0 <= active < values.size:
@@ -123,7 +126,7 @@ def theory_curves_figure(
                      range=[min(gains.min(), 0) - pad, max(gains.max(), 0) + pad], row=1, col=2)
     fig.update_layout(height=HEIGHT, margin={"t": 30, "b": 10, "l": 60, "r": 20},
                       template="plotly_white", legend={"orientation": "h", "y": 1.12},
-                      sliders=[_slider(labels, f"{LABELS[knob]} = ", active)])
+                      sliders=[_slider(labels, f"{KNOBS[knob].text} = ", active)])
     return fig
 
 
@@ -131,8 +134,8 @@ def gain_map_figure(
     theory: TransferTheory,
     values=VALUES,
     *,
-    knobs=KNOBS,
-    lam: float = 0.1,
+    knobs=FRACTION_KNOBS,
+    lam: float = LAM,
 ) -> go.Figure:
     """The transfer gain over knob value (vertical) x alpha (horizontal), a slider over ``knobs``.
 
@@ -141,8 +144,7 @@ def gain_map_figure(
     errors and the gain. Data computed here, as in :func:`theory_curves_figure`.
     """
     values = _values(values, "values")
-    lam = check_positive(lam, "lam")
-    knobs = [check_choice(k, "knobs", KNOBS) for k in knobs]
+    knobs = [check_choice(k, "knobs", FRACTION_KNOBS) for k in knobs]
     if not knobs:
         raise ValueError("knobs must name at least one knob")
     maps = {}
@@ -161,7 +163,7 @@ def gain_map_figure(
             hovertemplate=("α = %{x:.3g}, value %{y:.2f}<br>TL %{customdata[0]:.4f}, "
                            "RF %{customdata[1]:.4f}<br>gain %{z:+.4f}<extra></extra>"))
 
-    names = [LABELS[k] for k in knobs]
+    names = [KNOBS[k].text for k in knobs]
     fig = go.Figure(data=[heatmap(knobs[0])])
     fig.frames = [go.Frame(data=[heatmap(k)], traces=[0], name=n)
                   for k, n in zip(knobs, names, strict=True)]
@@ -348,15 +350,16 @@ def transfer_theory_explorer(
 ) -> OfflineExplorer:
     """The theory of TL and RF (left) and the transfer gain (right), as
     :func:`tlcourse.widgets.transfer_explorer` draws it, over a grid: each knob of
-    :data:`tlcourse.explorer.KNOBS` through ``values`` (one knob away from 0 at a time) times
-    the readout penalties ``lams``. ``simulations``: the chapter's simulated points (columns of
-    :func:`tlcourse.explorer.matching_simulations`), shown where the sliders sit at their
-    setting. ``start``: the knobs and ``lam`` shown first (each on its grid; default all 0 and
-    ``lam = 0.1``). Every setting is computed here (:meth:`TransferTheory.curves`)."""
+    :data:`tlcourse.specs.FRACTION_KNOBS` through ``values`` (one knob away from 0 at a time)
+    times the readout penalties ``lams``. ``simulations``: the chapter's simulated points
+    (columns of :func:`tlcourse.plotting.matching_simulations`), shown where the sliders sit at
+    their setting. ``start``: the knobs and ``lam`` shown first (each on its grid; default all 0
+    and ``lam =`` :data:`tlcourse.specs.LAM`). Every setting is computed here
+    (:meth:`TransferTheory.curves`)."""
     values = _values(values, "values")
     lams = [check_positive(v, "lams") for v in lams]
-    start = {"lam": 0.1, **(start or {})}
-    grids = {**{k: list(values) for k in KNOBS}, "lam": lams}
+    start = {"lam": LAM, **(start or {})}
+    grids = {**{k: list(values) for k in FRACTION_KNOBS}, "lam": lams}
     unknown = set(start) - set(grids)
     if unknown:
         raise ValueError(f"start may set {sorted(grids)}, got {sorted(unknown)}")
@@ -366,24 +369,27 @@ def transfer_theory_explorer(
         if hits.size == 0:
             raise ValueError(f"start {name} = {value} is not on the grid {grids[name]}")
         index[name] = int(hits[0])
-    if sum(index.get(k, 0) > 0 for k in KNOBS) > 1:
+    if sum(index.get(k, 0) > 0 for k in FRACTION_KNOBS) > 1:
         raise ValueError(f"start may set one knob away from 0, got {start}")
     protocols = []
     if simulations is not None and len(simulations):
-        matching_simulations(simulations, {**dict.fromkeys(KNOBS, 0.0), "lam": lams[0]})
+        matching_simulations(simulations, {**dict.fromkeys(FRACTION_KNOBS, 0.0),
+                                           "lam": lams[0]})
         protocols = [p for p in ("TL", "RF", "FT", "2L")
                      if p in set(simulations["protocol"].astype(str))]
-    controls = [Control(k, LABELS[k], tuple(values), index.get(k, 0)) for k in KNOBS]
+    controls = [Control(k, KNOBS[k].text, tuple(values), index.get(k, 0))
+                for k in FRACTION_KNOBS]
     controls.append(Control("lam", "readout penalty λ", tuple(lams), index["lam"]))
 
     frames = {}
-    for knob in KNOBS:
+    for knob in FRACTION_KNOBS:
         for i, value in enumerate(values):
             for j, lam in enumerate(lams):
-                key = tuple(i if k == knob else 0 for k in KNOBS) + (j,)
+                key = tuple(i if k == knob else 0 for k in FRACTION_KNOBS) + (j,)
                 if key in frames:
                     continue
-                setting = {**dict.fromkeys(KNOBS, 0.0), knob: float(value), "lam": lam}
+                setting = {**dict.fromkeys(FRACTION_KNOBS, 0.0), knob: float(value),
+                           "lam": lam}
                 c = theory.curves(**setting)
                 updates = [{"y": c.tl}, {"y": c.rf}, {"y": c.gain}]
                 sims = matching_simulations(simulations, setting)
@@ -419,7 +425,7 @@ def transfer_theory_explorer(
     fig.update_layout(height=400, margin={"t": 10, "b": 10, "l": 60, "r": 20},
                       template="plotly_white",
                       legend={"orientation": "h", "y": -0.22, "x": 0})
-    return OfflineExplorer(fig, controls, frames, exclusive=list(KNOBS),
+    return OfflineExplorer(fig, controls, frames, exclusive=list(FRACTION_KNOBS),
                            note="Computed when the book was built: the three knobs one at a "
                                 "time (moving one sends the others back to 0), at each λ.")
 
@@ -441,9 +447,8 @@ def task_pair_explorer(
     values each. Samples and seeds as :func:`tlcourse.plotting.task_pair_fields`; ``start``:
     the knob shown first (default teacher perturbation 0.3)."""
     fractions = _values(fractions, "fractions")
-    names = ("teacher_perturbation", "feature_perturbation", "feature_substitution",
-             "latent_added", "latent_removed")
-    grids = {name: list(fractions) for name in names[:3]}
+    names = tuple(KNOBS)
+    grids = {name: list(fractions) for name in FRACTION_KNOBS}
     grids["latent_added"] = sorted({int(round(v)) for v in np.linspace(0, D, counts + 1)})
     grids["latent_removed"] = sorted({int(round(v)) for v in np.linspace(0, D - 1, counts + 1)})
     start = start or {"teacher_perturbation": 0.3}
@@ -453,9 +458,7 @@ def task_pair_explorer(
     hits = np.flatnonzero(np.isclose(grids[start_name], start_value))
     if hits.size == 0:
         raise ValueError(f"start {start_name} = {start_value} is not on {grids[start_name]}")
-    labels = {"latent_added": "latent directions added",
-              "latent_removed": "latent directions removed", **LABELS}
-    controls = [Control(name, labels[name], tuple(grids[name]),
+    controls = [Control(name, KNOBS[name].text, tuple(grids[name]),
                         int(hits[0]) if name == start_name else 0) for name in names]
     agree, differ = palette_hex("C0"), palette_hex("C3")
 

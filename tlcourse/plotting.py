@@ -10,12 +10,13 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 
 from . import specs
-from ._checks import RNGLike, as_generator, check_int
+from ._checks import RNGLike, as_generator, check_int, check_positive
 from .data import make_source, make_target, overlaps, shared_latents
-from .specs import PROTOCOLS
+from .specs import FRACTION_KNOBS, LAM, PROTOCOLS
 from .stats import summarize
 
 PALETTE = "colorblind"
@@ -221,7 +222,7 @@ def plot_gain_map(alphas, values, gain, *, ax=None, knob_label: str = "knob",
     """A map of a transfer gain over a knob (vertical) and ``alpha`` (horizontal, log scale).
 
     ``alphas`` (n_a,) and ``values`` (n_k,) increasing cell centres, ``gain`` (n_k, n_a), e.g.
-    :attr:`tlcourse.phenomena.GainMap.gain`. Diverging colours centred on zero (blue: transfer
+    :attr:`tlcourse.theory.transfer.GainMap.gain`. Diverging colours centred on zero (blue: transfer
     helps, red: it hurts), symmetric range ``vmax`` (default: the largest ``|gain|``), and the
     zero contour (the boundary of negative transfer) when the grid is fine enough. Returns the
     axes; the colour bar is attached to them.
@@ -245,3 +246,147 @@ def plot_gain_map(alphas, values, gain, *, ax=None, knob_label: str = "knob",
     ax.set(xlabel=r"$\alpha = P_t / N$", ylabel=knob_label)
     ax.figure.colorbar(mesh, ax=ax, label=gain_label)
     return ax
+
+
+# --- Part IV: the theory of transfer for one setting of the knobs ---------------------------------
+TRANSFER_FIGSIZE = (10, 3.6)  # inches, of plot_transfer_theory's figure
+
+
+def matching_simulations(simulations: pd.DataFrame | None, setting: dict) -> pd.DataFrame:
+    """Rows of ``simulations`` at ``setting`` (knobs and ``lam``), mean and sem per point.
+
+    ``simulations``: columns ``protocol, alpha, test_error``, optionally ``sem`` and the knob
+    columns (absent: 0) and ``lam`` (absent: any). Several rows of one protocol and alpha (seeds)
+    are averaged; their sem is the spread over rows unless a ``sem`` column is given.
+    """
+    cols = ["protocol", "alpha", "test_error", "sem"]
+    if simulations is None or len(simulations) == 0:
+        return pd.DataFrame(columns=cols)
+    missing = [c for c in ("protocol", "alpha", "test_error") if c not in simulations.columns]
+    if missing:
+        raise ValueError(f"simulations must have columns protocol, alpha, test_error; missing "
+                         f"{missing}")
+    keep = np.ones(len(simulations), dtype=bool)
+    for knob in FRACTION_KNOBS:
+        values = simulations[knob].to_numpy(float) if knob in simulations else 0.0
+        keep &= np.isclose(values, setting[knob], atol=1e-6)
+    if "lam" in simulations:
+        keep &= np.isclose(simulations["lam"].to_numpy(float), setting["lam"], rtol=1e-3)
+    rows = simulations[keep]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = rows.groupby(["protocol", "alpha"], observed=True)
+    out = grouped["test_error"].agg(["mean", "std", "count"]).reset_index()
+    if "sem" in rows:
+        sem = grouped["sem"].apply(lambda s: float(np.sqrt(np.mean(s**2)))).to_numpy()
+        out["sem"] = np.where(out["count"] > 1, out["std"].fillna(0) / np.sqrt(out["count"]), sem)
+    else:
+        out["sem"] = out["std"].fillna(0.0) / np.sqrt(out["count"])
+    return out.rename(columns={"mean": "test_error"})[cols]
+
+
+class TransferPlot:
+    """The artists of :func:`plot_transfer_theory` on two axes, redrawn in place.
+
+    Made once on ``ax`` (the curves) and ``ax_gain`` (the transfer gain), which it clears; each
+    :meth:`update` moves the same artists to a new setting (``set_data``), so a redraw creates
+    no lines, ticks or legends except when the simulated points shown change. An explorer keeps
+    one and updates it as its sliders move.
+    """
+
+    def __init__(self, ax, ax_gain) -> None:
+        self.ax, self.ax_gain = ax, ax_gain
+        ax.cla()
+        ax_gain.cla()
+        empty = np.zeros(0)
+        self.lines = {protocol: ax.plot(empty, empty, ls=ls, color=PROTOCOLS[protocol].color,
+                                        label=f"{protocol} (theory)")[0]
+                      for protocol, ls in (("TL", "-"), ("RF", "--"))}
+        self.gain = ax_gain.plot(empty, empty, color="k", lw=1.5)[0]
+        fill = {"interpolate": True, "lw": 0}  # filled up to where the gain crosses 0
+        self.helps = ax_gain.fill_between(empty, empty, 0, color="C0", alpha=0.25,
+                                          label="transfer helps", **fill)
+        self.hurts = ax_gain.fill_between(empty, empty, 0, color="C3", alpha=0.35,
+                                          label="negative transfer", **fill)
+        ax_gain.axhline(0, color="0.4", lw=0.8)
+        ax.set(xscale="log", xlabel=r"$\alpha = P_t / N$", ylabel="test error")
+        ax_gain.set(xscale="log", xlabel=r"$\alpha = P_t / N$",
+                    ylabel=r"gain $\varepsilon_{RF} - \varepsilon_{TL}$")
+        ax_gain.legend(fontsize="small")
+        self._points: list = []  # errorbar containers of the simulated points shown
+        self._points_key: tuple | None = None
+
+    def update(self, curves, simulations: pd.DataFrame | None = None,
+               alpha_range: tuple[float, float] = (0.1, 100.0)) -> None:
+        """Show ``curves`` (a :class:`~tlcourse.theory.transfer.TheoryCurves`) and the rows of
+        ``simulations`` at their setting (see :func:`matching_simulations`) for ``alpha`` in
+        ``alpha_range``; rescale the axes."""
+        lo, hi = (check_positive(a, "alpha_range") for a in alpha_range)
+        if not lo < hi:
+            raise ValueError(f"alpha_range must be (low, high) with low < high, got {alpha_range}")
+        shown = (curves.alphas >= lo * (1 - 1e-9)) & (curves.alphas <= hi * (1 + 1e-9))
+        a = curves.alphas[shown]
+        self.lines["TL"].set_data(a, curves.tl[shown])
+        self.lines["RF"].set_data(a, curves.rf[shown])
+        gain = curves.gain[shown]
+        self.gain.set_data(a, gain)
+        self.helps.set_data(a, gain, 0, where=gain >= 0)
+        self.hurts.set_data(a, gain, 0, where=gain < 0)
+        sims = matching_simulations(simulations, curves.setting)
+        sims = sims[(sims.alpha >= lo) & (sims.alpha <= hi)]
+        key = tuple(map(tuple, sims.astype(str).to_numpy()))
+        if key != self._points_key:  # new points: replace them and the legend that names them
+            for container in self._points:
+                container.remove()
+            self._points = []
+            for protocol, part in sims.groupby("protocol", observed=True, sort=False):
+                spec = PROTOCOLS.get(str(protocol))
+                self._points.append(self.ax.errorbar(
+                    part.alpha, part.test_error, yerr=part["sem"], ls="none", ms=5, capsize=2,
+                    marker=(spec.marker if spec else None) or "o",
+                    color=spec.color if spec else "k", label=f"{protocol} (simulation)"))
+            self.ax.legend(fontsize="small")
+            self._points_key = key
+        for ax in (self.ax, self.ax_gain):
+            ax.relim()
+            ax.autoscale_view()
+
+    def fix_xlabels(self) -> None:
+        """Keep the x labels where the last draw put them: a log axis's tick labels keep their
+        height, and a redraw then skips placing the labels (a second layout of every tick
+        label, a sixth of a redraw's time)."""
+        for ax in (self.ax, self.ax_gain):
+            label = ax.xaxis.label
+            xy = label.get_transform().transform(label.get_position())
+            ax.xaxis.set_label_coords(*ax.transAxes.inverted().transform(xy))
+
+
+def plot_transfer_theory(
+    theory,
+    teacher_perturbation: float = 0.3,
+    feature_perturbation: float = 0.0,
+    feature_substitution: float = 0.0,
+    lam: float = LAM,
+    alpha_range: tuple[float, float] = (0.1, 100.0),
+    simulations: pd.DataFrame | None = None,
+    *,
+    axes=None,
+):
+    """Draw the theory of TL and RF (left) and the transfer gain (right) for one setting.
+
+    ``theory``: a :class:`tlcourse.theory.transfer.TransferTheory`. Lines: TL (solid), RF
+    (dashed); points: the rows of ``simulations`` at this setting (any protocol, ± sem; see
+    :func:`matching_simulations`). Right: ``eps_RF - eps_TL``, red where negative (negative
+    transfer). ``alpha_range`` limits the horizontal axis. ``axes``: two axes to clear and draw
+    into; default a new figure. Returns the figure. (To redraw one figure for many settings,
+    keep its :class:`TransferPlot` and call :meth:`TransferPlot.update`.)
+    """
+    c = theory.curves(teacher_perturbation, feature_perturbation, feature_substitution, lam=lam)
+    new = axes is None
+    if new:
+        _, axes = plt.subplots(1, 2, figsize=TRANSFER_FIGSIZE)
+    TransferPlot(*axes).update(c, simulations, alpha_range)
+    fig = axes[0].figure
+    if new:
+        fig.tight_layout()
+    return fig

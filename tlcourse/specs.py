@@ -9,7 +9,10 @@ Each checks itself once, when it is built, so that the code below the public fun
 - :data:`PROTOCOLS`: the transfer protocols of chapter *Four ways to use a source network*
   (``"TL"``, ``"FT"``, ``"2L"``, ``"RF"``, ``"0-shot"``) as :class:`Protocol` records (what they
   train, whether they use the source network, how they are run and drawn); every module reads
-  them from here.
+  them from here;
+- :data:`KNOBS`: the five knobs of :func:`tlcourse.make_target` as :class:`Knob` records (the
+  part of the data model each acts on, the label every slider, axis and diagram shows);
+- :data:`LAM`: the readout penalty of the course, the default of simulations and theory alike.
 
 Free of PyTorch: plotting and analysis read the table without loading it.
 """
@@ -26,6 +29,7 @@ DEVICES = ("auto", "cpu", "cuda")
 # the penalties that lam="cv" chooses from: 16 values, 1/3 decade apart, as the theory's search
 LAM_GRID = tuple(float(10.0 ** (k / 3)) for k in range(-12, 4))  # 1e-4 .. 10
 CV_FOLDS = 5
+LAM = 0.1  # the readout penalty by default, in simulation (Recipe.lam) and in the theory
 
 
 def _check_lam(lam) -> float:
@@ -90,7 +94,7 @@ class Recipe:
     :meth:`replace` returns a checked copy with some settings changed.
     """
 
-    lam: float | str = 0.1
+    lam: float | str = LAM
     lam_grid: tuple = LAM_GRID
     cv_folds: int = CV_FOLDS
     epochs: int = 1000
@@ -222,5 +226,51 @@ def protocol_list(protocols, name: str = "protocols") -> list[str]:
     return names
 
 
-__all__ = ["CV_FOLDS", "DEVICES", "LAM_GRID", "OPTIMIZERS", "PROTOCOLS", "Protocol", "Recipe",
-           "protocol", "protocol_list"]
+@dataclass(frozen=True)
+class Knob:
+    r"""A knob of the correlated hidden manifold model, a keyword of :func:`tlcourse.make_target`.
+
+    ``name``: the keyword; ``label``: what it changes, in words; ``symbol``: its letter in the
+    book, as text (``"δθ"``, for sliders and Plotly) and ``tex`` (``r"\delta_\theta"``, for
+    matplotlib); ``part``: where it acts on the data model (``"latent"``, ``"features"`` or
+    ``"teacher"``); ``fraction``: its values lie in [0, 1] (else: a count of latent directions).
+    """
+
+    name: str
+    label: str
+    symbol: str
+    tex: str
+    part: str
+    fraction: bool
+
+    @property
+    def text(self) -> str:
+        """Label and symbol as plain text (``"teacher perturbation δθ"``)."""
+        return f"{self.label} {self.symbol}"
+
+    @property
+    def mathtext(self) -> str:
+        """Label and symbol for matplotlib (``"teacher perturbation $\\delta_\\theta$"``)."""
+        return f"{self.label} ${self.tex}$"
+
+
+#: The five knobs of :func:`tlcourse.make_target`, by keyword: one :class:`Knob` each.
+KNOBS: dict[str, Knob] = {
+    k.name: k
+    for k in (
+        Knob("teacher_perturbation", "teacher perturbation", "δθ", r"\delta_\theta", "teacher",
+             fraction=True),
+        Knob("feature_perturbation", "feature perturbation", "δF", r"\delta_F", "features",
+             fraction=True),
+        Knob("feature_substitution", "feature substitution", "s", "s", "features",
+             fraction=True),
+        Knob("latent_added", "latent directions added", "a", "a", "latent", fraction=False),
+        Knob("latent_removed", "latent directions removed", "r", "r", "latent", fraction=False),
+    )
+}
+#: the knobs whose values are fractions in [0, 1] (the theory explorers' sliders)
+FRACTION_KNOBS = tuple(name for name, k in KNOBS.items() if k.fraction)
+
+
+__all__ = ["CV_FOLDS", "DEVICES", "FRACTION_KNOBS", "KNOBS", "LAM", "LAM_GRID", "OPTIMIZERS",
+           "PROTOCOLS", "Knob", "Protocol", "Recipe", "protocol", "protocol_list"]

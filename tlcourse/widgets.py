@@ -14,9 +14,9 @@ drawn later, when a slider moves in a live kernel, replace the first one as usua
 - :func:`chmm_explorer`: the five knobs relating two tasks (Part I), around
   :func:`tlcourse.plotting.plot_task_pair`;
 - :func:`transfer_explorer`: the theory of TL and RF and the transfer gain (Part IV), around
-  :func:`tlcourse.explorer.plot_transfer_theory`, with guided questions; its figure is an image
+  :func:`tlcourse.plotting.plot_transfer_theory`, with guided questions; its figure is an image
   widget whose PNG is replaced when a slider moves (no output printed into an Output widget):
-  the figure's artists are moved in place (:class:`tlcourse.explorer.TransferPlot`) and
+  the figure's artists are moved in place (:class:`tlcourse.plotting.TransferPlot`) and
   rendered once at 80 dpi, so that a move costs under 0.3 s of CPU at the chapters' sizes
   (``benchmarks/bench_explorer.py``).
 """
@@ -36,7 +36,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import plotting
-from ._checks import check_fraction, check_int, check_positive
+from ._checks import check_int
+from .specs import FRACTION_KNOBS, KNOBS, LAM
+from .theory.transfer import TransferTheory
 
 _STYLE = {"description_width": "14em"}
 _LAYOUT = {"width": "32em"}
@@ -96,21 +98,15 @@ def chmm_explorer(D: int = 50, N: int = 200, n: int = 600, rng: int = 0) -> Expl
     params = inspect.signature(plotting.plot_task_pair).parameters
     default = {name: p.default for name, p in params.items()}  # the static figure's knob values
 
-    def fraction(name: str, label: str) -> widgets.FloatSlider:
-        return widgets.FloatSlider(value=default[name], min=0.0, max=1.0, step=0.05,
-                                   description=label, continuous_update=False, style=_STYLE,
-                                   layout=_LAYOUT)
-
-    def count(name: str, high: int, label: str) -> widgets.IntSlider:
-        return widgets.IntSlider(value=default[name], min=0, max=high, step=1, description=label,
-                                 continuous_update=False, style=_STYLE, layout=_LAYOUT)
-
+    high = {"latent_added": D, "latent_removed": D - 1}  # the counts' ranges
     controls = {
-        "teacher_perturbation": fraction("teacher_perturbation", "teacher perturbation δθ"),
-        "feature_perturbation": fraction("feature_perturbation", "feature perturbation δF"),
-        "feature_substitution": fraction("feature_substitution", "feature substitution s"),
-        "latent_added": count("latent_added", D, "latent directions added"),
-        "latent_removed": count("latent_removed", D - 1, "latent directions removed"),
+        name: widgets.FloatSlider(value=default[name], min=0.0, max=1.0, step=0.05,
+                                  description=knob.text, continuous_update=False,
+                                  style=_STYLE, layout=_LAYOUT) if knob.fraction
+        else widgets.IntSlider(value=default[name], min=0, max=high[name], step=1,
+                               description=knob.text, continuous_update=False, style=_STYLE,
+                               layout=_LAYOUT)
+        for name, knob in KNOBS.items()
     }
     # look the function up at call time, so that it can be replaced (tests)
     return Explorer(lambda **kw: plotting.plot_task_pair(**kw), controls,
@@ -146,21 +142,20 @@ def _questions_html(questions) -> str:
 
 
 def transfer_explorer(
-    theory=None,
+    theory: TransferTheory,
     *,
     simulations=None,
     teacher_perturbation: float = 0.3,
     feature_perturbation: float = 0.0,
     feature_substitution: float = 0.0,
-    lam: float = 0.1,
+    lam: float = LAM,
     questions=DEFAULT_QUESTIONS,
 ) -> TransferExplorer:
-    """Sliders around :func:`tlcourse.explorer.plot_transfer_theory`: the theory of TL and RF
+    """Sliders around :func:`tlcourse.plotting.plot_transfer_theory`: the theory of TL and RF
     and the transfer gain, redrawn for each setting, with guided questions below.
 
-    ``theory``: a :class:`tlcourse.explorer.TransferTheory` (default: the chapters' default
-    setting, the source network trained once per process). ``simulations``: a table of the
-    chapter's simulated points (see :func:`tlcourse.explorer.matching_simulations`), drawn when
+    ``theory``: a :class:`tlcourse.theory.transfer.TransferTheory`. ``simulations``: a table of
+    the chapter's simulated points (see :func:`tlcourse.plotting.matching_simulations`), drawn when
     the sliders sit at their setting. Sliders: the three knobs in [0, 1] (step 0.05), ``lam``
     from 0.01 to 10 (log scale), the range of alpha (on the theory's grid). The other values
     are the starting ones. ``questions``: (what to try, what to look for) pairs, shown below the
@@ -168,29 +163,20 @@ def transfer_explorer(
     when a slider is released (the figure's artists are moved in place and the figure shown as
     an image). Display the returned widget.
     """
-    from . import explorer
-
-    theory = explorer.default_theory() if theory is None else theory
-    if not isinstance(theory, explorer.TransferTheory):
+    if not isinstance(theory, TransferTheory):
         raise TypeError(f"theory must be a TransferTheory, got {type(theory).__name__}")
-    start = {"teacher_perturbation": teacher_perturbation,
-             "feature_perturbation": feature_perturbation,
-             "feature_substitution": feature_substitution}
-    for name, value in start.items():
-        check_fraction(value, name)
-    lam = check_positive(lam, "lam")
+    start = dict(zip(FRACTION_KNOBS, (teacher_perturbation, feature_perturbation,
+                                      feature_substitution), strict=True))
+    first = theory.curves(**start, lam=lam)  # checks the knobs and lam
     if not 0.01 <= lam <= 10:
         raise ValueError(f"lam must lie in [0.01, 10] (the slider's range), got {lam}")
-    explorer.matching_simulations(simulations, {**start, "lam": lam})  # checks the columns
+    plotting.matching_simulations(simulations, first.setting)  # checks the columns
     questions = [(str(t), str(q)) for t, q in questions]
 
     layout = {"width": "30em"}
-    labels = {"teacher_perturbation": "teacher perturbation δθ",
-              "feature_perturbation": "feature perturbation δF",
-              "feature_substitution": "feature substitution s"}
     controls = {
         name: widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05,
-                                  description=labels[name], continuous_update=False,
+                                  description=KNOBS[name].text, continuous_update=False,
                                   style=_STYLE, layout=layout)
         for name, value in start.items()
     }
@@ -206,10 +192,10 @@ def transfer_explorer(
     # one figure outside pyplot (never shown inline), its artists moved in place at each move
     # and rendered by its own Agg canvas to the PNG of an image widget: the image is part of the
     # widget state the book embeds
-    fig = Figure(figsize=explorer.FIGSIZE, dpi=_PNG_DPI)
+    fig = Figure(figsize=plotting.TRANSFER_FIGSIZE, dpi=_PNG_DPI)
     FigureCanvasAgg(fig)
-    plot = explorer.TransferPlot(*fig.subplots(1, 2))
-    plot.update(theory.curves(**start, lam=lam), simulations)
+    plot = plotting.TransferPlot(*fig.subplots(1, 2))
+    plot.update(first, simulations)
     fig.tight_layout()
     image = widgets.Image(value=_png(fig), format="png", layout={"width": "100%"})
     plot.fix_xlabels()  # where the first draw put them

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .. import phenomena, stats
+from .. import firstlayer, stats
 from .._checks import check_int
 from . import Feedback, checker, close, first_mistake, function, is_number, numeric
 
@@ -156,7 +156,7 @@ def check_effective_rank(value, W) -> Feedback:
     if _untouched(value):
         return _NOT_ATTEMPTED
     value = numeric(value, "the effective rank")
-    ref = phenomena.effective_rank(W)
+    ref = firstlayer.effective_rank(W)
     if _close(value, ref):
         return Feedback(True, f"effective rank {value:.4g} (reference {ref:.4g}).", "correct")
     s = np.linalg.svd(W, compute_uv=False)

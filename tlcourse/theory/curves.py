@@ -23,6 +23,7 @@ import pandas as pd
 
 from .._checks import check_array, check_positive
 from ..data import Task, sample_counts
+from ..specs import LAM
 from .batch import BatchResult, solve_gcm_batch
 from .equivalence import feature_covariances
 from .gcm import (
@@ -139,7 +140,7 @@ def learning_curve(
     *,
     alphas=None,
     ns=None,
-    lam: float = 0.1,
+    lam: float = LAM,
     loss: str = "logistic",
     activation: str = "erf",
     method: str = "analytic",

@@ -7,7 +7,11 @@ given penalty or at its best one, and transfer-gain maps.
 - :func:`theory_curve`: the theory's test errors of a frozen first layer over a grid of
   ``alpha``, at a given penalty;
 - :func:`gain_map`: the test errors of TL and RF over a grid ``knob value x alpha`` and the
-  transfer gain ``eps_RF - eps_TL``, at a given penalty or at each protocol's best.
+  transfer gain ``eps_RF - eps_TL``, at a given penalty or at each protocol's best;
+- :class:`TransferTheory`: TL and RF for any setting of the knobs (:data:`tlcourse.specs.KNOBS`)
+  fast enough for a slider (:class:`TheoryCurves`, drawn by
+  :func:`tlcourse.plotting.plot_transfer_theory` and the explorers of
+  :mod:`tlcourse.widgets` and :mod:`tlcourse.interactive`).
 
 Every curve is solved with :func:`~tlcourse.theory.batch.solve_gcm_batch` (through
 :func:`~tlcourse.theory.curves.solve`): all the sizes of a
@@ -24,29 +28,26 @@ Conventions: ``alpha = P / N``, target samples per input dimension (the solver w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .._checks import check_choice, check_int, check_positive
+from .._checks import check_choice, check_fraction, check_int, check_positive
 from ..data import Task, make_target
-from .batch import BatchResult, eigenbasis
+from ..specs import FRACTION_KNOBS, KNOBS, LAM
+from .batch import BatchResult, eigenbasis, solve_gcm_batch
 from .curves import _sizes, check_layer, curve_table, learning_curve, problem, solve
 from .equivalence import feature_covariances
 
 LAM_BOUNDS = (1e-4, 10.0)  # the default range of the search for the best penalty
-KNOBS = (
-    "teacher_perturbation",
-    "feature_perturbation",
-    "feature_substitution",
-    "latent_added",
-    "latent_removed",
-)
 # looser than solve_gcm's default 1e-9: the maps differ from it by ~1e-7 in test error
 MAP_TOL = 1e-6
 _GOLD = (math.sqrt(5.0) - 1.0) / 2.0  # 0.618...
 _NEAR = 0.6  # half-width in decades of a search started near a neighbour's best penalty
+ALPHAS = np.geomspace(0.1, 100.0, 25)  # TransferTheory's default grid of alpha = P / N
+_CACHE = 256  # settings kept per TransferTheory
 
 
 def _where(mask: np.ndarray, a: BatchResult, b: BatchResult) -> BatchResult:
@@ -184,20 +185,110 @@ class GainMap:
         return self.rf - self.tl
 
 
-def _map_rows(W_source, W_random, source, knob, values, target_rng, alphas, lam, bounds, xtol,
+@dataclass(frozen=True)
+class TheoryCurves:
+    """Theory test errors of TL and RF over ``alphas`` (each (n_a,)) for one setting."""
+
+    alphas: np.ndarray
+    tl: np.ndarray
+    rf: np.ndarray
+    setting: dict
+
+    @property
+    def gain(self) -> np.ndarray:
+        """The transfer gain ``eps_RF - eps_TL`` (positive: the transferred layer helps)."""
+        return self.rf - self.tl
+
+
+@dataclass
+class TransferTheory:
+    """The theory of TL (``W_source``) and RF (``W_random``) on targets of ``source``.
+
+    ``W_source``, ``W_random``: (K, N) first layers; ``alphas`` (n_a,) the grid of ``P / N``;
+    targets are ``make_target(source, knobs..., rng=target_rng)`` (one seed for every setting,
+    so the fresh parts are shared and curves change smoothly with the knobs).
+    :meth:`curves` returns both learning curves for a setting of the three fraction knobs and
+    ``lam``, fast enough for a slider: the covariances and their eigenbases are cached per input
+    distribution (:meth:`spectra`; the teacher perturbation does not change them), both curves
+    are solved at once (:func:`~tlcourse.theory.batch.solve_gcm_batch`) from the previous
+    solution, and results are cached per setting.
+    """
+
+    source: Task
+    W_source: np.ndarray
+    W_random: np.ndarray
+    target_rng: int = 1
+    alphas: np.ndarray = field(default_factory=lambda: ALPHAS.copy())
+    _covariances: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
+    _results: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
+    _last: tuple | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, Task):
+            raise TypeError(f"source must be a Task, got {type(self.source).__name__}")
+        self.W_source, self.W_random = (check_layer(getattr(self, name), self.source, name)
+                                        for name in ("W_source", "W_random"))
+        if self.W_source.shape != self.W_random.shape:
+            raise ValueError(f"W_source and W_random must have the same shape, got "
+                             f"{self.W_source.shape} and {self.W_random.shape}")
+        self.target_rng = check_int(self.target_rng, "target_rng", low=0)
+        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        if alphas.size < 2 or (alphas <= 0).any() or (np.diff(alphas) <= 0).any():
+            raise ValueError("alphas must hold at least 2 positive, increasing values")
+        self.alphas = alphas
+
+    def target(self, **knobs) -> Task:
+        """The target task of a setting of the knobs (:func:`tlcourse.make_target`'s keywords)."""
+        return make_target(self.source, **knobs, rng=self.target_rng)
+
+    def spectra(self, **knobs) -> tuple[Task, list]:
+        """The target of ``knobs`` and the spectra of TL's and RF's problems on it, the
+        covariances computed once per input distribution (every knob but the teacher's)."""
+        target = self.target(**knobs)
+        key = tuple(sorted((k, v) for k, v in knobs.items() if k != "teacher_perturbation" and v))
+        bases = self._covariances.get(key)
+        if bases is None:
+            bases = [eigenbasis(*feature_covariances(W, target))
+                     for W in (self.W_source, self.W_random)]
+            self._covariances[key] = bases
+            while len(self._covariances) > _CACHE // 8:
+                self._covariances.popitem(last=False)
+        return target, [basis.spectrum(target.theta) for basis in bases]
+
+    def curves(self, teacher_perturbation: float = 0.0, feature_perturbation: float = 0.0,
+               feature_substitution: float = 0.0, lam: float = LAM) -> TheoryCurves:
+        """Theory test errors of TL and RF over ``alphas`` for one setting (cached)."""
+        knobs = {name: check_fraction(value, name) for name, value in zip(
+            FRACTION_KNOBS, (teacher_perturbation, feature_perturbation, feature_substitution),
+            strict=True)}
+        lam = check_positive(lam, "lam")
+        key = (*(round(v, 10) for v in knobs.values()), round(lam, 12))
+        if key in self._results:
+            self._results.move_to_end(key)
+            return self._results[key]
+        _, spectra = self.spectra(**knobs)
+        # the GCM's ratio n / K from the book's alpha = n / N
+        ratios = self.alphas * self.source.N / self.W_source.shape[0]
+        res = solve_gcm_batch(spectra, ratios, lam, start=self._last)
+        self._last = (res.m, res.q, res.V)
+        out = TheoryCurves(self.alphas.copy(), res.test_error[0], res.test_error[1],
+                           {**knobs, "lam": lam})
+        self._results[key] = out
+        while len(self._results) > _CACHE:
+            self._results.popitem(last=False)
+        return out
+
+
+def _map_rows(theory: TransferTheory, knob, values, alphas, lam, bounds, xtol,
               tol) -> list[tuple[np.ndarray, np.ndarray]]:
     """Test errors and penalties ``(errors (2, n_a), lams (2, n_a))`` of TL and RF for each
     value, in order: the covariances reused while only the teacher changes, each row's solve
     started from the previous row's overlaps."""
-    K = W_source.shape[0]
+    ratios = np.asarray(alphas) * theory.source.N / theory.W_source.shape[0]
     options = {"tol": tol}
-    rows, bases, start, near = [], None, None, None
+    rows, start, near = [], None, None
     for value in values:
-        target = make_target(source, **{knob: value}, rng=target_rng)
-        if bases is None or knob != "teacher_perturbation":
-            bases = [eigenbasis(*feature_covariances(W, target)) for W in (W_source, W_random)]
-        spectra = [b.spectrum(target.theta) for b in bases]
-        ratios = np.asarray(alphas) * source.N / K
+        _, spectra = theory.spectra(**{knob: value})
         if lam == "best":
             lams, res = _search(spectra, ratios, bounds, xtol, start=start, near=near,
                                 **options)
@@ -230,7 +321,8 @@ def gain_map(
     ``W_source`` (K, N): the first layer learned on ``source``; ``W_random`` (K, N): a random one
     (the RF baseline). For each value the target is ``make_target(source, knob=value,
     rng=target_rng)``: the same seed for every value, so the fresh parts (new teacher, new
-    features) are the same and the map is smooth along the knob. ``lam``: the readout penalty of
+    features) are the same and the map is smooth along the knob. ``knob``: one of
+    :data:`tlcourse.specs.KNOBS`. ``lam``: the readout penalty of
     both protocols, or ``"best"``: each protocol's own best penalty at each point, searched as
     in :func:`best_penalty` (``lam_bounds``, ``xtol``).
 
@@ -243,13 +335,7 @@ def gain_map(
     from ..jobs import run_jobs
 
     check_choice(knob, "knob", KNOBS)
-    if not isinstance(source, Task):
-        raise TypeError(f"source must be a Task, got {type(source).__name__}")
-    W_source, W_random = (check_layer(W, source, name) for W, name in (
-        (W_source, "W_source"), (W_random, "W_random")))
-    if W_source.shape != W_random.shape:
-        raise ValueError(f"W_source and W_random must have the same shape, got "
-                         f"{W_source.shape} and {W_random.shape}")
+    theory = TransferTheory(source, W_source, W_random, target_rng)
     values = np.asarray(values)
     alphas = np.asarray(alphas, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
@@ -266,11 +352,10 @@ def gain_map(
     tol = check_positive(tol, "tol")
     blocks = values.size if n_jobs is None else min(check_int(n_jobs, "n_jobs", low=1),
                                                     values.size)
-    values = values.astype(int) if knob.startswith("latent") else values.astype(np.float64)
+    values = values.astype(np.float64) if KNOBS[knob].fraction else values.astype(int)
     parts = run_jobs(
         _map_rows,
-        [(W_source, W_random, source, knob, [v.item() for v in block], target_rng,
-          alphas.tolist(), lam, bounds, xtol, tol)
+        [(theory, knob, [v.item() for v in block], alphas.tolist(), lam, bounds, xtol, tol)
          for block in np.array_split(values, blocks)],
         n_jobs=n_jobs, progress=False,
     )
@@ -280,5 +365,5 @@ def gain_map(
     return GainMap(knob, values, alphas, errors[:, 0], errors[:, 1], lams[:, 0], lams[:, 1])
 
 
-__all__ = ["KNOBS", "LAM_BOUNDS", "MAP_TOL", "GainMap", "best_penalty", "gain_map",
-           "theory_curve"]
+__all__ = ["ALPHAS", "LAM_BOUNDS", "MAP_TOL", "GainMap", "TheoryCurves", "TransferTheory",
+           "best_penalty", "gain_map", "theory_curve"]
