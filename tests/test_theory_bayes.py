@@ -4,13 +4,19 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.integrate import dblquad, quad
 from scipy.special import log_ndtr, ndtr
 
 from tlcourse import theory
 from tlcourse.theory import bayes
-from tlcourse.theory.bayes import BayesConvergenceWarning, bayes_optimal_error, state_evolution
+from tlcourse.theory.bayes import (
+    BayesConvergenceWarning,
+    bayes_optimal_error,
+    bound_gaps,
+    state_evolution,
+)
 
 
 def slow_q_hat(q_hat: float, a: float, delta: float, p: float) -> float:
@@ -131,3 +137,18 @@ def test_state_evolution_refuses_a_known_teacher_and_bad_settings():
 
 def test_reachable_from_the_theory_package():
     assert theory.bayes_optimal_error is bayes_optimal_error
+
+
+def test_bound_gaps_holds_each_protocol_to_its_prior():
+    rows = [dict(protocol=p, alpha=a, n=int(40 * a), seed=s, test_error=0.3 + 0.01 * s,
+                 stderr=0.005) for p in ("TL", "2L", "0-shot", "RF", "FT")
+            for a in (0.5, 2.0) for s in (0, 1, 2)]
+    gaps = bound_gaps(pd.DataFrame(rows), D=20, N=40, teacher_perturbation=0.4,
+                      label_noise=0.1)
+    for prior, names in (("source", {"TL", "FT", "0-shot"}), ("scratch", {"2L", "RF"})):
+        part = gaps[gaps.protocol.isin(names)]
+        assert set(part.prior) == {prior}
+        expected = bayes_optimal_error(part.alpha.to_numpy(), D=20, N=40, prior=prior,
+                                       teacher_perturbation=0.4, label_noise=0.1)
+        np.testing.assert_allclose(part.bound, expected, rtol=1e-14)
+    np.testing.assert_allclose(gaps.gap, 0.31 - gaps.bound, rtol=1e-12)

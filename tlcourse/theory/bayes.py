@@ -8,7 +8,8 @@ high-dimensional limit, ``P, D -> infinity`` at ``a = P / D`` samples per latent
 from the replica-symmetric state evolution of Barbier, Krzakala, Macris, Miolane and Zdeborová
 (2019), proved for generalised linear models with Gaussian data.
 
-Two priors (:func:`bayes_optimal_error`):
+Two priors (:func:`bayes_optimal_error`; :func:`bound_gaps` holds each protocol of a learning
+curve to its own):
 
 - ``"scratch"``: ``theta_t ~ N(0, I)``, the bound for learners that ignore the source;
 - ``"source"``: ``theta_t ~ N(sqrt(1 - delta) theta_s, delta I)`` with ``theta_s`` known and
@@ -52,7 +53,9 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy.special import log_ndtr, ndtr
 
-from .._checks import check_choice, check_fraction, check_int, check_positive
+from .._checks import check_choice, check_fraction, check_int, check_positive, check_table
+from ..specs import PROTOCOLS
+from ..stats import summarize
 
 PRIORS = ("scratch", "source")
 _NODES, _WEIGHTS = leggauss(240)
@@ -212,3 +215,27 @@ def bayes_optimal_error(
     errors = [state_evolution(x * N / D, prior_variance=delta, label_noise=p).test_error
               for x in a.ravel()]
     return np.asarray(errors).reshape(a.shape)
+
+
+def bound_gaps(df, *, D: int, N: int, teacher_perturbation: float = 0.0,
+               label_noise: float = 0.0):
+    """Each protocol's simulated error minus its Bayes-optimal bound, at the simulated sizes.
+
+    ``df``: a :func:`tlcourse.curves.learning_curves` table on one target, of latent dimension
+    ``D`` and input dimension ``N``, teacher perturbation and label noise as given. A protocol
+    that reads the source network (``uses_source`` in :data:`tlcourse.specs.PROTOCOLS`: TL,
+    FT, 0-shot) is held to the ``"source"`` bound, the others (2L, RF) to the ``"scratch"``
+    bound. Returns the rows of :func:`tlcourse.stats.summarize` (``protocol, alpha,
+    test_error, sem, seeds``) with columns ``prior``, ``bound`` and ``gap = test_error -
+    bound`` (positive: above the bound, as it must be up to sampling error).
+    """
+    check_table(df, ("protocol", "alpha"), finite=("alpha",))
+    out = summarize(df)
+    out["prior"] = ["source" if PROTOCOLS[p].uses_source else "scratch" for p in out.protocol]
+    out["bound"] = np.nan
+    for prior, rows in out.groupby("prior").groups.items():
+        out.loc[rows, "bound"] = bayes_optimal_error(
+            out.loc[rows, "alpha"].to_numpy(), D=D, N=N, prior=prior,
+            teacher_perturbation=teacher_perturbation, label_noise=label_noise)
+    out["gap"] = out["test_error"] - out["bound"]
+    return out
