@@ -5,8 +5,10 @@ A target's label is ``y = sign(theta_t . c / sqrt(D))`` (each label flipped with
 ``x = sigma(F^T c / sqrt(D))``), so none can beat the Bayes-optimal estimator that sees ``c``
 itself and knows the prior of ``theta_t``. Its test error (against the clean labels) in the
 high-dimensional limit, ``P, D -> infinity`` at ``a = P / D`` samples per latent dimension, follows
-from the replica-symmetric state evolution of Barbier, Krzakala, Macris, Miolane and Zdeborová
-(2019), proved for generalised linear models with Gaussian data.
+from the replica-symmetric state evolution of generalised linear models on random Gaussian data,
+which Barbier, Krzakala, Macris, Miolane and Zdeborová (2019) establish rigorously. The source
+prior below is this module's own derivation, checked against message passing on sampled data
+(:mod:`tlcourse.amp`, tests).
 
 Two priors (:func:`bayes_optimal_error`; :func:`bound_gaps` holds each protocol of a learning
 curve to its own):
