@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -192,3 +193,27 @@ def test_all_layers_transferred_win_on_identical_tasks_with_few_samples(source_t
         diffs.append(e["3L"] - e["TL2"])
     mean, se = np.mean(diffs), np.std(diffs, ddof=1) / math.sqrt(6)
     assert mean > stats.t_quantile(6, 0.99) * se, diffs
+
+
+def test_best_protocols_resolves_only_margins_beyond_student_t():
+    nets = [1, 2, 3, 4]
+    rows = []
+    for alpha, ft_shift in ((0.5, 0.001), (2.0, 0.05)):
+        for k, r in enumerate(nets):
+            wobble = 0.004 * (-1) ** k  # a spread between networks
+            errs = {"TL2": 0.20 + wobble, "3L": 0.30 - wobble,
+                    "FT2": 0.20 + ft_shift - wobble}
+            rows += [dict(protocol=p, alpha=alpha, seed=r, network=r, test_error=e)
+                     for p, e in errs.items()]
+    best = deep.best_protocols(pd.DataFrame(rows))
+    assert list(best.best) == ["TL2", "TL2"]
+    tie, clear = best.iloc[0], best.iloc[1]
+    assert tie.runner_up == "FT2" and not tie.resolved and tie.tied == "FT2"
+    assert clear.resolved and clear.tied == "" and clear.runner_up == "FT2"
+    assert clear.margin == pytest.approx(0.05)
+    # margin 0.05, spread +-0.008 over 4 networks: se = 0.008 / sqrt(4) * sqrt(4/3)
+    assert clear.margin_se == pytest.approx(0.008 * math.sqrt(4 / 3) / 2)
+    with pytest.raises(ValueError, match="network"):
+        deep.best_protocols(pd.DataFrame(rows).drop(columns="network"))
+    with pytest.raises(ValueError, match="every protocol must have run"):
+        deep.best_protocols(pd.DataFrame(rows[:-1]))
