@@ -68,13 +68,21 @@ def test_recipe_from_settings_and_replace():
 
 
 def test_protocol_table():
-    assert list(PROTOCOLS) == ["TL", "FT", "2L", "RF", "0-shot"]
+    assert list(PROTOCOLS) == ["TL", "FT", "2L", "RF", "0-shot", "TL1", "TL2", "FT2", "3L"]
     frozen = {p for p, s in PROTOCOLS.items() if s.frozen}
-    assert frozen == {"TL", "RF"}
-    assert {p for p, s in PROTOCOLS.items() if not s.uses_source} == {"2L", "RF"}
-    assert {p for p, s in PROTOCOLS.items() if s.one_job_per_size} == {"FT", "2L"}
+    assert frozen == {"TL", "RF", "TL2"}
+    assert {p for p, s in PROTOCOLS.items() if not s.uses_source} == {"2L", "RF", "3L"}
+    assert {p for p, s in PROTOCOLS.items() if s.one_job_per_size} == {"FT", "2L", "TL1",
+                                                                       "FT2", "3L"}
     assert not PROTOCOLS["0-shot"].trains
-    assert len({s.color for s in PROTOCOLS.values()}) == 5
+    for depth, count in ((1, 5), (2, 4)):  # distinct colours within a family of networks
+        family = [s for s in PROTOCOLS.values() if s.hidden_layers == depth]
+        assert len(family) == count == len({s.color for s in family})
+    assert protocol("TL2", hidden_layers=2).name == "TL2"
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        protocol("TL2", hidden_layers=1)
+    with pytest.raises(ValueError, match="protocols must be one of"):
+        protocol_list(["TL", "3L"], hidden_layers=1)
     assert protocol("FT").name == "FT"
     with pytest.raises(ValueError, match="protocol must be one of"):
         protocol("ft")

@@ -99,14 +99,28 @@ def learning_curves(
         the jobs and those read from the cache.
     """
     _protocols.check_target(target, _protocols.check_source(source))
-    protocols = protocol_list(protocols)
+    params = {"N": source.N, "K": source.K, "activation": source.activation}
+    return sweep(_run_job, source, target, params, protocols=protocols, alphas=alphas, ns=ns,
+                 seeds=seeds, n_test=n_test, n_jobs=n_jobs, cache=cache, progress=progress,
+                 recipe=Recipe.from_settings(recipe, **settings), hidden_layers=1)
+
+
+def sweep(job, source, target: Task, params: dict, *, protocols, alphas, ns, seeds,
+          n_test: int, n_jobs: int | None, cache, progress: bool, recipe: Recipe,
+          hidden_layers: int) -> pd.DataFrame:
+    """:func:`learning_curves`'s loop for networks with ``hidden_layers`` hidden layers, shared
+    by :func:`tlcourse.deep.learning_curves`: checks the grid (``protocols`` of that depth,
+    ``alphas``/``ns``, ``seeds``, ``n_test``, ``n_jobs``), runs ``job(protocol, source, target,
+    ns, seed, n_test, recipe)`` (a module-level function returning records) once per protocol
+    and seed (and per size for :attr:`~tlcourse.specs.Protocol.one_job_per_size`), and returns
+    :func:`curve_table` with ``params`` (the network's sizes and activation) and ``n_test``."""
+    protocols = protocol_list(protocols, hidden_layers=hidden_layers)
     ns = sorted(set(sample_counts(target.N, alphas=alphas, ns=ns)))
     seeds = [check_int(s, "seeds", low=0) for s in ([seeds] if np.isscalar(seeds) else seeds)]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     n_test = check_int(n_test, "n_test", low=1)
     n_jobs = check_n_jobs(n_jobs)
-    recipe = Recipe.from_settings(recipe, **settings)
     recipe = recipe.replace(device=resolve_device(recipe.device).type)  # "auto": this machine's
 
     folder = cache_folder(cache)
@@ -117,21 +131,29 @@ def learning_curves(
             for group in groups:
                 jobs.append((p, source, target, tuple(group), seed, n_test, recipe))
                 job_seeds.append(seed)
-    results = run_jobs(_run_job, jobs, cache=folder, n_jobs=n_jobs, progress=progress,
+    results = run_jobs(job, jobs, cache=folder, n_jobs=n_jobs, progress=progress,
                        desc="learning curves")
+    return curve_table(results, job_seeds, protocols, {**params, "n_test": n_test}, recipe)
+
+
+def curve_table(results, job_seeds: list[int], protocols: list[str], params: dict,
+                recipe: Recipe) -> pd.DataFrame:
+    """The table of :func:`learning_curves` from its jobs' ``results`` (a
+    :class:`tlcourse.jobs.Results` of lists of records, one list per job, each job with its
+    seed in ``job_seeds``): one row per record, the columns :data:`COLUMNS`, ``readout_lam``
+    with ``lam="cv"``, then ``params`` (``params["N"]`` the input dimension) and the recipe's
+    settings."""
     rows = [{**rec, "seed": seed} for seed, recs in zip(job_seeds, results, strict=True)
             for rec in recs]
-
     df = pd.DataFrame(rows)
-    df["alpha"] = df["n"] / target.N
-    # with lam="cv": the penalty each readout chose (TL, RF; NaN for FT and 2L)
+    df["alpha"] = df["n"] / params["N"]
+    # with lam="cv": the penalty each readout chose (the frozen protocols; NaN for the others)
     df = df[COLUMNS + (["readout_lam"] if recipe.lam == "cv" else [])]
-    params = {"N": source.N, "K": source.K, "activation": source.activation, "n_test": n_test}
     for key, value in {**params, **recipe.asdict()}.items():
         df[key] = value
     df["protocol"] = pd.Categorical(df["protocol"], categories=protocols, ordered=True)
     df = df.sort_values(["protocol", "n", "seed"], ignore_index=True)
-    df.attrs.update(jobs=len(jobs), jobs_from_cache=results.from_cache)
+    df.attrs.update(jobs=len(job_seeds), jobs_from_cache=results.from_cache)
     return df
 
 

@@ -40,7 +40,7 @@ import joblib
 CACHE_ENV_VAR = "TLCOURSE_CACHE_DIR"
 
 # the modules whose source the package's own cached functions depend on
-_COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "featuremap", "jobs",
+_COMPUTING_MODULES = ("_checks", "activations", "curves", "data", "deep", "featuremap", "jobs",
                       "networks", "protocols", "readout", "specs", "stats")
 
 MISSING = object()  # what :meth:`DiskCache.load` returns for an entry it does not hold

@@ -294,7 +294,8 @@ def train(
     moved there (in place) and stays there. The random streams are drawn on the CPU, so a seed
     gives the same shuffles on every device.
     ``check_input=False`` skips the checks of ``net``, ``X`` and ``y`` (for callers that made
-    them).
+    them); then ``net`` may be any network of the same conventions (a ``torch.nn.Module`` with
+    an input dimension ``N`` and outputs ``f(x)``, e.g. :class:`tlcourse.deep.DeepNet`).
     """
     if check_input:
         if not isinstance(net, TwoLayerNet):
@@ -351,7 +352,7 @@ def train(
             val = _loss_value(net, Xv, yv)
             hist.val_loss.append(val)
             if val < best[0]:
-                best, bad_checks = (val, (net.W.detach().clone(), net.v.detach().clone())), 0
+                best, bad_checks = (val, _parameters(net)), 0
                 hist.best_epoch = epoch + 1
             else:
                 bad_checks += 1
@@ -364,9 +365,7 @@ def train(
             f"training diverged (final loss {hist.loss[-1]}); lower lr (got {lr}) or check the data"
         )
     if best[1] is not None:
-        with torch.no_grad():
-            net.W.copy_(best[1][0])
-            net.v.copy_(best[1][1])
+        net.load_state_dict(best[1])
     else:
         hist.best_epoch = hist.epochs_run
     return hist
@@ -443,6 +442,12 @@ def _loss_value(net: TwoLayerNet, X: torch.Tensor, y: torch.Tensor) -> float:
         return logistic_loss(net, X, y).item()
 
 
-def _to_torch(X: np.ndarray, y: np.ndarray, net: TwoLayerNet):
-    kw = {"dtype": net.W.dtype, "device": net.W.device}
+def _parameters(net: torch.nn.Module) -> dict:
+    """A copy of ``net``'s parameters, to restore with ``load_state_dict``."""
+    return {name: p.detach().clone() for name, p in net.state_dict().items()}
+
+
+def _to_torch(X: np.ndarray, y: np.ndarray, net: torch.nn.Module):
+    p = next(net.parameters())
+    kw = {"dtype": p.dtype, "device": p.device}
     return torch.as_tensor(X, **kw), torch.as_tensor(y, **kw)

@@ -105,7 +105,7 @@ def fit(
     FT (learning rate ``ft_lr``) and 2L (``lr``) by :func:`tlcourse.networks.train`. ``source``
     is never modified.
     """
-    proto = specs.protocol(protocol)
+    proto = specs.protocol(protocol, hidden_layers=1)
     check_source(source)
     X, y = check_samples(X, y, source.N)
     return _fit(proto, source, X, y, as_generator(rng), Recipe.from_settings(recipe, **settings))
@@ -129,7 +129,7 @@ def protocol_curve(
     ``n_test`` fresh target samples. ``recipe`` and ``settings`` as for :func:`fit`. For TL and
     RF the features of the frozen first layer are computed once and reused for every size.
     """
-    proto = specs.protocol(protocol)
+    proto = specs.protocol(protocol, hidden_layers=1)
     check_target(target, check_source(source))
     ns = _sizes(ns, source.N)
     n_test = check_int(n_test, "n_test", low=1)
@@ -164,7 +164,7 @@ def curve_on_samples(
     ``recipe`` and ``settings`` as for :func:`fit`. Returns one record per size, as
     :func:`protocol_curve`.
     """
-    proto = specs.protocol(protocol)
+    proto = specs.protocol(protocol, hidden_layers=1)
     check_source(source)
     ns = _sizes(ns, source.N)
     X, y = check_samples(X, y, source.N)
@@ -253,20 +253,30 @@ def _curve(proto: Protocol, source: TwoLayerNet, X, y, X_test, y_test, ns: list[
             source.K, source.N, np.random.default_rng(start)
         )
         V, V_test = features(W, X, act), features(W, X_test, act)
-        for n in ns:
-            lam = _penalty(recipe, V[:n], y[:n], np.random.default_rng(start))
-            v = readout.fit_readout(V[:n], y[:n], lam, check_input=False)
-            err, se = error_and_stderr(V_test @ v, y_test)
-            train_err = error_and_stderr(V[:n] @ v, y[:n])[0]
-            records.append(_record(proto.name, n, err, se, train_err))
-            if recipe.lam == "cv":
-                records[-1]["readout_lam"] = lam
-        return records
+        return readout_records(proto.name, V, y, V_test, y_test, ns, start, recipe)
     for n in ns:
         net = _fit(proto, source, X[:n], y[:n], np.random.default_rng(start), recipe)
         err, se = _test_error(net, X_test, y_test)
         train_err = _test_error(net, X[:n], y[:n])[0]
         records.append(_record(proto.name, n, err, se, train_err))
+    return records
+
+
+def readout_records(name: str, V: np.ndarray, y: np.ndarray, V_test: np.ndarray,
+                    y_test: np.ndarray, ns: list[int], start, recipe: Recipe) -> list[dict]:
+    """The records of a frozen-feature protocol ``name``: the readout on the first ``n`` rows
+    of features ``V`` (n_max, p), for each ``n`` in ``ns``, tested on ``V_test`` (trusted
+    arguments). ``start`` (a seed sequence) seeds each size's cross-validation folds
+    (``lam="cv"``, whose choice is kept as ``readout_lam``)."""
+    records = []
+    for n in ns:
+        lam = _penalty(recipe, V[:n], y[:n], np.random.default_rng(start))
+        v = readout.fit_readout(V[:n], y[:n], lam, check_input=False)
+        err, se = error_and_stderr(V_test @ v, y_test)
+        train_err = error_and_stderr(V[:n] @ v, y[:n])[0]
+        records.append(_record(name, n, err, se, train_err))
+        if recipe.lam == "cv":
+            records[-1]["readout_lam"] = lam
     return records
 
 

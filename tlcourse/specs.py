@@ -7,9 +7,10 @@ Each checks itself once, when it is built, so that the code below the public fun
   ``ft_lr``, ``weight_decay``, ...), the one home of the course's defaults
   (chapter *Two-layer networks on the source*);
 - :data:`PROTOCOLS`: the transfer protocols of chapter *Four ways to use a source network*
-  (``"TL"``, ``"FT"``, ``"2L"``, ``"RF"``, ``"0-shot"``) as :class:`Protocol` records (what they
-  train, whether they use the source network, how they are run and drawn); every module reads
-  them from here;
+  (``"TL"``, ``"FT"``, ``"2L"``, ``"RF"``, ``"0-shot"``), then those of the networks with two
+  hidden layers of chapter *How many layers to transfer* (``"TL1"``, ``"TL2"``, ``"FT2"``,
+  ``"3L"``, run by :mod:`tlcourse.deep`), as :class:`Protocol` records (what they train, whether
+  they use the source network, how they are run and drawn); every module reads them from here;
 - :data:`KNOBS`: the five knobs of :func:`tlcourse.make_target` as :class:`Knob` records (the
   part of the data model each acts on, the label every slider, axis and diagram shows);
 - :data:`LAM`: the readout penalty of the course, the default of simulations and theory alike.
@@ -165,8 +166,10 @@ class Recipe:
 class Protocol:
     """One way to use a source network on a target task, and how the book draws it.
 
-    ``name``: the protocol's short name; ``frozen``: the first layer stays fixed and only the
-    readout is fitted on the target (a convex problem, covered by the theory: TL and RF);
+    ``name``: the protocol's short name; ``frozen``: every hidden layer stays fixed and only the
+    readout is fitted on the target (a convex problem: TL, RF and TL2; the theory covers TL and
+    RF); ``hidden_layers``: the hidden layers of the networks it works with (1: the two-layer
+    networks of :mod:`tlcourse.protocols`; 2: those of :mod:`tlcourse.deep`);
     ``uses_source``: it reads the source network's weights; ``trains``: it trains anything on the
     target at all (``0-shot`` does not); ``color``, ``marker``, ``label``: its style in every
     figure.
@@ -183,6 +186,7 @@ class Protocol:
     color: str
     marker: str
     label: str
+    hidden_layers: int = 1
 
     @property
     def one_job_per_size(self) -> bool:
@@ -207,22 +211,46 @@ PROTOCOLS: dict[str, Protocol] = {
                  label="RF (random features)"),
         Protocol("0-shot", "the source network as it is", frozen=False, uses_source=True,
                  trains=False, color="C4", marker="", label="0-shot (source network as is)"),
+        # networks with two hidden layers (tlcourse.deep), in the colours of their one-layer
+        # analogues (TL2 ~ TL, FT2 ~ FT, 3L ~ 2L): the two families never share a figure
+        Protocol("TL1", "the source's first layer frozen; second layer and readout trained "
+                 "from a random start", frozen=False, uses_source=True, trains=True,
+                 color="C1", marker="D", label="TL1 (first layer frozen)", hidden_layers=2),
+        Protocol("TL2", "the readout on the source's two frozen hidden layers", frozen=True,
+                 uses_source=True, trains=True, color="C0", marker="o",
+                 label="TL2 (both layers frozen)", hidden_layers=2),
+        Protocol("FT2", "all layers, starting at the source's two hidden layers and the TL2 "
+                 "readout", frozen=False, uses_source=True, trains=True, color="C2",
+                 marker="s", label="FT2 (both layers, fine-tuned)", hidden_layers=2),
+        Protocol("3L", "all layers from a random start", frozen=False, uses_source=False,
+                 trains=True, color="C3", marker="^", label="3L (from scratch)",
+                 hidden_layers=2),
     )
 }
 
 
-def protocol(name) -> Protocol:
-    """The :class:`Protocol` called ``name``; a clear error for an unknown name."""
-    return PROTOCOLS[check_choice(name, "protocol", PROTOCOLS)]
+def _names(hidden_layers: int | None) -> list[str]:
+    """The protocols for networks with ``hidden_layers`` hidden layers (``None``: all)."""
+    return [p for p, spec in PROTOCOLS.items()
+            if hidden_layers is None or spec.hidden_layers == hidden_layers]
 
 
-def protocol_list(protocols, name: str = "protocols") -> list[str]:
-    """Protocol names from one name or a collection of them, each checked, at least one."""
+def protocol(name, *, hidden_layers: int | None = None) -> Protocol:
+    """The :class:`Protocol` called ``name``; a clear error for an unknown name, or for one of
+    networks of another depth than ``hidden_layers`` (1 or 2; ``None``: any)."""
+    return PROTOCOLS[check_choice(name, "protocol", _names(hidden_layers))]
+
+
+def protocol_list(protocols, name: str = "protocols", *,
+                  hidden_layers: int | None = None) -> list[str]:
+    """Protocol names from one name or a collection of them, each checked (among those of
+    networks with ``hidden_layers`` hidden layers, if given), at least one."""
     names = [protocols] if isinstance(protocols, str) else list(protocols)
     if not names:
         raise ValueError(f"{name} must name at least one protocol")
+    allowed = _names(hidden_layers)
     for p in names:
-        check_choice(p, name, PROTOCOLS)
+        check_choice(p, name, allowed)
     return names
 
 

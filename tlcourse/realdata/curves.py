@@ -78,7 +78,7 @@ def real_learning_curves(
     source_fraction = check_fraction(source_fraction, "source_fraction")
     test_fraction = check_fraction(test_fraction, "test_fraction")
     check_choice(activation, "activation", NET_ACTIVATIONS)
-    protocols = protocol_list(protocols)
+    protocols = protocol_list(protocols, hidden_layers=1)
     seeds = [check_int(s, "seeds", low=0) for s in ([seeds] if np.isscalar(seeds) else seeds)]
     if (not np.isscalar(ns) and len(ns) == 0) or not seeds:
         raise ValueError("ns and seeds must not be empty")
