@@ -196,7 +196,7 @@ def _map_rows(W_source, W_random, source, knob, values, target_rng, alphas, lam,
         target = make_target(source, **{knob: value}, rng=target_rng)
         if bases is None or knob != "teacher_perturbation":
             bases = [eigenbasis(*feature_covariances(W, target)) for W in (W_source, W_random)]
-        spectra = [b.spectrum(target.theta) for b in bases]
+        spectra = [b.spectrum(target.theta, target.label_noise) for b in bases]
         ratios = np.asarray(alphas) * source.N / K
         if lam == "best":
             lams, res = _search(spectra, ratios, bounds, xtol, start=start, near=near,
