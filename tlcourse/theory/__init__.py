@@ -10,11 +10,14 @@
   Gaussian surrogate of real features and the exact test error of a readout on Gaussian features;
 - :mod:`~tlcourse.theory.gap`: theory minus simulation split into four parts (covariances,
   Gaussian model, training, test);
-- :mod:`~tlcourse.theory.ridge`: the optimal penalty of the isotropic ridge case.
+- :mod:`~tlcourse.theory.ridge`: the optimal penalty of the isotropic ridge case;
+- :mod:`~tlcourse.theory.bayes`: the Bayes-optimal error on the latent vector, a bound for every
+  learner (from scratch, or knowing the source teacher).
 """
 
 from ..activations import kappas
-from . import finite_size, gap, transfer
+from . import bayes, finite_size, gap, transfer
+from .bayes import bayes_optimal_error
 from .curves import learning_curve
 from .equivalence import feature_covariances, input_moments
 from .finite_size import gaussian_error, paired_runs, random_features_theory, readout_overlaps
@@ -33,6 +36,8 @@ from .transfer import best_penalty
 __all__ = [
     "GCMConvergenceWarning",
     "GCMResult",
+    "bayes",
+    "bayes_optimal_error",
     "best_penalty",
     "feature_covariances",
     "finite_size",
