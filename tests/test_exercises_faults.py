@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 import tlcourse as tl
 import tlcourse.exercises as exercises
 from tlcourse import theory
-from tlcourse.exercises import Feedback, chmm, hmm, networks, phenomena, realdata
+from tlcourse.exercises import Feedback, chmm, hmm, networks, noise, phenomena, realdata
 from tlcourse.exercises import theory as theory_ex
 
 
@@ -170,6 +170,9 @@ def _cases():
             lambda a: theory_ex.check_best_lambda(a, W, task, lams=(0.01, 1.0)),
         "theory.check_prox": theory_ex.check_prox,
         "theory.check_ridge_optimum": theory_ex.check_ridge_optimum,
+        "noise.check_noisy_error": noise.check_noisy_error,
+        "noise.check_noisy_ridge_penalty": noise.check_noisy_ridge_penalty,
+        "noise.check_noisy_partition": noise.check_noisy_partition,
     }
 
 
