@@ -295,3 +295,79 @@ def test_shared_latents_share_exactly_the_common_directions():
     assert Cs.shape == (200, 30) and Ct.shape == (200, 25)
     np.testing.assert_array_equal(Cs[:, :20], Ct[:, :20])  # the 20 shared directions
     assert np.abs(np.corrcoef(Cs[:, 20:].T, Ct[:, 20:].T)[:10, 10:]).max() < Z / np.sqrt(200)
+
+
+# ---------------------------------------------------------------- label noise
+
+
+def _digest(*arrays) -> str:
+    import hashlib
+
+    return hashlib.sha256(b"".join(a.tobytes() for a in arrays)).hexdigest()
+
+
+def test_clean_tasks_sample_the_arrays_they_sampled_before_label_noise_existed():
+    """Digests taken from the sampler before it knew of label noise: p = 0 draws nothing more."""
+    src = tl.make_source(20, 30, rng=0)
+    tgt = tl.make_target(src, 0.3, 0.1, rng=1)
+    assert tgt.label_noise == 0.0
+    assert _digest(*tgt.sample(5000, rng=2, return_latent=True)) == (
+        "717bdeda6fa3f71adadffb8c419207c462062b35e496e9582880cdbbd20a4de3")
+    assert _digest(*tgt.sample(100, rng=3, dtype="float32")) == (
+        "edd85cdd4cac130f662a82e985c129199b13c28b37ea34ce46109ec2d3b0904e")
+    g = np.random.default_rng(4)
+    tgt.sample(10, rng=g)
+    h = np.random.default_rng(4)
+    h.standard_normal((10, tgt.D))
+    assert g.random() == h.random()  # the generator advanced by the latent draws only
+
+
+def test_label_noise_flips_labels_at_its_rate_and_keeps_the_inputs():
+    src = tl.make_source(20, 30, rng=0)
+    clean = tl.make_target(src, 0.3, rng=1)
+    n = 40_000
+    X0, y0 = clean.sample(n, rng=2)
+    flipped = []
+    for p in (0.1, 0.2, 0.3):
+        noisy = tl.make_target(src, 0.3, rng=1, label_noise=p)
+        np.testing.assert_array_equal(noisy.theta, clean.theta)  # nothing else drawn
+        X, y = noisy.sample(n, rng=2)
+        np.testing.assert_array_equal(X, X0)
+        flip = y != y0
+        rate = flip.mean()
+        assert abs(rate - p) < Z * np.sqrt(p * (1 - p) / n), (p, rate)
+        if flipped:
+            assert (flip >= flipped[-1]).all()  # nested: a label flipped at p stays flipped
+        flipped.append(flip)
+        Xc, yc = noisy.sample(n, rng=2, clean=True)
+        np.testing.assert_array_equal(yc, y0)
+        np.testing.assert_array_equal(Xc, X0)
+
+
+def test_label_noise_is_carried_by_the_task():
+    import pickle
+
+    src = tl.make_source(5, 6, rng=0)
+    noisy = tl.make_target(src, rng=1, label_noise=0.2)
+    assert "label_noise=0.2" in repr(noisy) and "label_noise" not in repr(src)
+    again = pickle.loads(pickle.dumps(noisy))
+    assert again.label_noise == 0.2
+    np.testing.assert_array_equal(again.sample(50, rng=3)[1], noisy.sample(50, rng=3)[1])
+    assert tl.make_target(noisy, 0.1, rng=2).label_noise == 0.2  # inherited by default
+    assert tl.make_target(noisy, rng=2, label_noise=0.0).label_noise == 0.0
+
+
+@pytest.mark.parametrize("bad", [-0.1, 0.5, 0.7, float("nan"), float("inf")])
+def test_label_noise_out_of_range_is_refused(bad):
+    src = tl.make_source(5, 6, rng=0)
+    with pytest.raises(ValueError, match=r"label_noise must lie in 0 <= p < 1/2"):
+        tl.make_target(src, rng=1, label_noise=bad)
+    with pytest.raises(ValueError, match="label_noise"):
+        tl.Task(src.F, src.theta, label_noise=bad)
+
+
+@pytest.mark.parametrize("bad", ["0.1", True, None, [0.1]])
+def test_label_noise_of_the_wrong_type_is_refused(bad):
+    src = tl.make_source(5, 6, rng=0)
+    with pytest.raises(TypeError, match="label_noise"):
+        tl.Task(src.F, src.theta, label_noise=bad)

@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 import tlcourse as tl
 import tlcourse.exercises as exercises
 from tlcourse import theory
-from tlcourse.exercises import Feedback, chmm, depth, hmm, networks, phenomena, realdata
+from tlcourse.exercises import Feedback, chmm, depth, hmm, networks, noise, phenomena, realdata
 from tlcourse.exercises import theory as theory_ex
 
 
@@ -173,6 +173,9 @@ def _cases():
         "depth.check_trained_counts": depth.check_trained_counts,
         "depth.check_deep_features": depth.check_deep_features,
         "depth.check_resolved": depth.check_resolved,
+        "noise.check_noisy_error": noise.check_noisy_error,
+        "noise.check_noisy_ridge_penalty": noise.check_noisy_ridge_penalty,
+        "noise.check_noisy_partition": noise.check_noisy_partition,
     }
 
 

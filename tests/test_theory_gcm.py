@@ -14,34 +14,37 @@ from tlcourse import theory
 from tlcourse.theory.gcm import GCMConvergenceWarning
 
 
-def ridge_test_error(alpha: float, lam: float, rho: float) -> float:
+def ridge_test_error(alpha: float, lam: float, rho: float, p: float = 0.0) -> float:
     """Ridge on isotropic Gaussian features, sign teacher: random-matrix theory, no replicas.
 
-    ``y = sqrt(2/pi) nu/sqrt(rho) + eps`` (``eps`` uncorrelated, variance ``1 - 2/pi``); the
-    resolvent ``g = tr (A + lam)^-1 / p`` of the Marchenko–Pastur matrix ``A`` solves
+    ``y = c nu/sqrt(rho) + eps`` with ``c = (1 - 2p) sqrt(2/pi)`` for labels flipped with
+    probability ``p`` (``eps`` uncorrelated, variance ``1 - c^2``); the resolvent
+    ``g = tr (A + lam)^-1 / p`` of the Marchenko–Pastur matrix ``A`` solves
     ``lam g^2 + (lam + alpha - 1) g - 1 = 0``.
     """
     b = lam + alpha - 1
     g = (-b + math.sqrt(b * b + 4 * lam)) / (2 * lam)
     g2 = (g * g + g) / (2 * lam * g + b)  # tr (A + lam)^-2 / p = -dg/dlam
-    m = math.sqrt(2 * rho / math.pi) * (1 - lam * g)
-    q = 2 / math.pi * (1 - 2 * lam * g + lam**2 * g2) + (1 - 2 / math.pi) * (g - lam * g2)
+    c2 = (1 - 2 * p) ** 2 * 2 / math.pi
+    m = math.sqrt(c2 * rho) * (1 - lam * g)
+    q = c2 * (1 - 2 * lam * g + lam**2 * g2) + (1 - c2) * (g - lam * g2)
     return math.acos(m / math.sqrt(rho * q)) / math.pi
 
 
-@pytest.mark.parametrize("lam", [0.01, 0.1, 1.0])
-def test_square_loss_matches_the_exact_ridge_formula(lam):
+@pytest.mark.parametrize(("lam", "noise"), [(0.01, 0.0), (0.1, 0.0), (1.0, 0.0), (0.01, 0.1),
+                                           (0.1, 0.25), (1.0, 0.4)])
+def test_square_loss_matches_the_exact_ridge_formula(lam, noise):
     p = 300
     rng = np.random.default_rng(0)
     theta = rng.standard_normal(p)
     Q, _ = np.linalg.qr(rng.standard_normal((p, p)))  # isotropic features, rotated teacher
     alphas = [0.3, 1.0, 2.5, 6.0]
     results = theory.solve_gcm(np.eye(p), Q, theta, samples_per_feature=alphas, lam=lam,
-                               loss="square")
+                               loss="square", label_noise=noise)
     rho = theta @ theta / p
     for a, res in zip(alphas, results, strict=True):
         assert res.converged
-        assert res.test_error == pytest.approx(ridge_test_error(a, lam, rho), abs=1e-7)
+        assert res.test_error == pytest.approx(ridge_test_error(a, lam, rho, noise), abs=1e-7)
 
 
 # ---------------------------------------------------------------- slow independent evaluation
@@ -55,9 +58,10 @@ def _slow_prox(y, omega, V):
     return brentq(f, omega - V - 1e-9, omega + V + 1e-9, xtol=1e-15, rtol=1e-15)
 
 
-def _slow_hats(m, q, V, rho, alpha, gamma):
+def _slow_hats(m, q, V, rho, alpha, gamma, noise=0.0):
     """Hats of the logistic loss by adaptive quadrature over xi (the equations of the solver's
-    docstring, as written)."""
+    docstring, as written); labels flipped with probability ``noise``: the teacher's
+    partition function ``Z0 = noise + (1 - 2 noise) Z0_clean``."""
     Vstar = rho - m * m / q
 
     def integrand(xi):
@@ -67,8 +71,9 @@ def _slow_hats(m, q, V, rho, alpha, gamma):
             eta = _slow_prox(y, omega, V)
             sig = expit(-y * eta)
             curv = sig * (1 - sig)
-            z0 = 0.5 * (1 + erf(y * ostar / math.sqrt(2 * Vstar)))
-            dz0 = y * math.exp(-ostar**2 / (2 * Vstar)) / math.sqrt(2 * math.pi * Vstar)
+            z0 = noise + (1 - 2 * noise) * 0.5 * (1 + erf(y * ostar / math.sqrt(2 * Vstar)))
+            dz0 = ((1 - 2 * noise) * y * math.exp(-ostar**2 / (2 * Vstar))
+                   / math.sqrt(2 * math.pi * Vstar))
             g = (eta - omega) / V
             out += np.array([z0 * (1 - 1 / (1 + V * curv)) / V, z0 * g * g, dz0 * g])
         return out * math.exp(-xi * xi / 2) / math.sqrt(2 * math.pi)
@@ -89,13 +94,13 @@ def _slow_prior(Omega, Phi, theta, lam, m_hat, q_hat, V_hat):
     return m, q, V
 
 
-def slow_test_error(Omega, Phi, theta, alpha, lam, start):
+def slow_test_error(Omega, Phi, theta, alpha, lam, start, noise=0.0):
     p, k = Phi.shape
     rho = theta @ theta / k
     m, q, V = start
     for _ in range(200):
         m2, q2, V2 = _slow_prior(Omega, Phi, theta, lam,
-                                 *_slow_hats(m, q, V, rho, alpha, k / p))
+                                 *_slow_hats(m, q, V, rho, alpha, k / p, noise))
         if abs(m2 - m) + abs(q2 - q) + abs(V2 - V) < 1e-11:
             break
         m, q, V = 0.5 * (m + m2), 0.5 * (q + q2), 0.5 * (V + V2)
@@ -111,14 +116,17 @@ def rf_covariances():
     return theory.feature_covariances(W, task), task.theta
 
 
-@pytest.mark.parametrize(("alpha", "lam"), [(0.5, 0.1), (3.0, 0.1), (8.0, 0.01)])
-def test_logistic_matches_a_slow_independent_evaluation(rf_covariances, alpha, lam):
+@pytest.mark.parametrize(("alpha", "lam", "noise"), [(0.5, 0.1, 0.0), (3.0, 0.1, 0.0),
+                                                     (8.0, 0.01, 0.0), (3.0, 0.1, 0.2),
+                                                     (8.0, 0.01, 0.1), (2.0, 1.0, 0.4)])
+def test_logistic_matches_a_slow_independent_evaluation(rf_covariances, alpha, lam, noise):
     (Omega, Phi), theta = rf_covariances
-    res = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=alpha, lam=lam)
+    res = theory.solve_gcm(Omega, Phi, theta, samples_per_feature=alpha, lam=lam,
+                           label_noise=noise)
     assert res.converged
     # a start away from the fast solution: the slow fixed point is reached on its own
     start = (0.95 * res.m, 1.05 * res.q, 0.95 * res.V)
-    ref = slow_test_error(Omega, Phi, theta, alpha, lam, start)
+    ref = slow_test_error(Omega, Phi, theta, alpha, lam, start, noise)
     assert abs(res.test_error - ref) < 1e-4
     assert 0 < res.test_error < 0.5
 
@@ -205,6 +213,8 @@ def test_converged_solve_does_not_warn(rf_covariances):
         ({"loss": "hinge"}, "loss must be one of"),
         ({"Omega": np.full((4, 4), np.nan)}, "finite"),
         ({"damping": 1.0}, "damping"),
+        ({"label_noise": 0.5}, r"label_noise must lie in 0 <= p < 1/2"),
+        ({"label_noise": -0.01}, r"label_noise must lie in 0 <= p < 1/2"),
     ],
 )
 def test_bad_inputs_raise_clear_errors(change, match):

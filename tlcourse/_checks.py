@@ -50,6 +50,16 @@ def check_fraction(value, name: str) -> float:
         raise ValueError(f"{name} must lie in [0, 1], got {value}")
     return value
 
+def check_label_noise(value) -> float:
+    """``value`` as a float if it is a real number in [0, 1/2): the flip probability of a label
+    (at 1/2 the labels carry no information; above, they are the teacher's negated)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"label_noise must be a real number in [0, 1/2), got {value!r}")
+    value = float(value)
+    if not 0.0 <= value < 0.5:  # also refuses NaN
+        raise ValueError(f"label_noise must lie in 0 <= p < 1/2, got {value}")
+    return value
+
 
 def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
     """Check that ``value`` is a finite real number > 0 (>= 0 with ``allow_zero``)."""

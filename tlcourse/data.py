@@ -5,7 +5,9 @@ One task (chapter *The hidden manifold model*): latent ``c ~ N(0, I_D)``, inputs
 is derived from a source task by five composable knobs, applied in this order (chapter
 *Correlated datasets*): latent deletion, latent addition, feature substitution, feature
 perturbation, teacher perturbation. Every knob at 0 gives back the
-source task.
+source task. A task may also carry label noise (``Task.label_noise = p``, chapter *Noisy
+labels*): each label it samples is flipped with probability ``p``, independently of everything
+else.
 
 Each latent direction carries an integer label (``Task.latent_ids``); derived tasks keep the labels
 of the directions they inherit and get fresh labels for new ones, so that :func:`overlaps` knows
@@ -20,7 +22,15 @@ from functools import cached_property
 import numpy as np
 
 from . import activations
-from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int, check_positive
+from ._checks import (
+    RNGLike,
+    as_generator,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_label_noise,
+    check_positive,
+)
 
 _CHUNK_ROWS = 4096  # rows per block when sampling: bounds the working memory of Task.sample
 _ID_HIGH = 2**62
@@ -40,12 +50,16 @@ class Task:
         Data nonlinearity ``sigma`` (one of ``activations.ACTIVATIONS``).
     latent_ids : ndarray of int64, shape (D,)
         Labels of the latent directions (shared labels = shared directions between tasks).
+    label_noise : float
+        Probability ``p`` in [0, 1/2) that a sampled label is flipped (:meth:`sample`); the
+        teacher's labels (:meth:`labels`) are the clean ones.
     """
 
     F: np.ndarray
     theta: np.ndarray
     activation: str = "sign"
     latent_ids: np.ndarray = field(default=None, repr=False)
+    label_noise: float = 0.0
 
     def __post_init__(self):
         F = np.array(self.F, dtype=np.float64)
@@ -61,6 +75,7 @@ class Task:
         ids = np.array(ids, dtype=np.int64)
         if ids.shape != (F.shape[0],) or len(np.unique(ids)) != ids.size:
             raise ValueError("latent_ids must hold D distinct integers")
+        object.__setattr__(self, "label_noise", check_label_noise(self.label_noise))
         for name, value in (("F", F), ("theta", theta), ("latent_ids", ids)):
             value.flags.writeable = False
             object.__setattr__(self, name, value)
@@ -68,7 +83,8 @@ class Task:
     def __getstate__(self) -> dict:
         """Pickle the defining arrays only (not the cached scaled copy of ``F``), so that a task's
         pickle, and joblib's cache key made from it, does not depend on whether it sampled."""
-        return {name: getattr(self, name) for name in ("F", "theta", "activation", "latent_ids")}
+        return {name: getattr(self, name)
+                for name in ("F", "theta", "activation", "latent_ids", "label_noise")}
 
     @property
     def D(self) -> int:
@@ -81,7 +97,8 @@ class Task:
         return self.F.shape[1]
 
     def __repr__(self) -> str:
-        return f"Task(D={self.D}, N={self.N}, activation={self.activation!r})"
+        noise = f", label_noise={self.label_noise:g}" if self.label_noise else ""
+        return f"Task(D={self.D}, N={self.N}, activation={self.activation!r}{noise})"
 
     def inputs(self, C: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Inputs ``sigma(C F / sqrt(D))`` of latent vectors ``C`` (n, D) -> (n, N)."""
@@ -104,12 +121,20 @@ class Task:
             raise ValueError(f"C must have shape (n, D) with D = {self.D}, got {C.shape}")
         return np.where(C @ self.theta.astype(C.dtype, copy=False) >= 0, 1.0, -1.0).astype(C.dtype)
 
-    def sample(self, n: int, rng: RNGLike, *, return_latent: bool = False, dtype=np.float64):
+    def sample(self, n: int, rng: RNGLike, *, return_latent: bool = False, dtype=np.float64,
+               clean: bool = False):
         """Draw ``n`` fresh labelled samples.
 
         Returns ``X`` (n, N) and ``y`` (n,) in {-1., +1.}, and the latent vectors ``C`` (n, D)
         when ``return_latent`` is true. The same seed gives the same arrays. Works in blocks of
         rows, so that memory beyond the returned arrays stays small.
+
+        With ``label_noise = p > 0`` each label is flipped with probability ``p``, unless
+        ``clean`` (the teacher's labels: how the course measures test errors, so that a test
+        error is the one the theory computes; against noisy test labels it would be
+        ``p + (1 - 2 p) error``). The flips are drawn after the inputs, from ``n`` uniforms
+        ``u`` (flip where ``u < p``): the same seed gives the same inputs at every ``p``, the
+        flips are nested in ``p``, and at ``p = 0`` (or ``clean``) nothing more is drawn.
         """
         n = check_int(n, "n", low=1)
         dtype = np.dtype(dtype)
@@ -126,7 +151,10 @@ class Task:
             y[start:stop] = self.labels(C)
             if return_latent:
                 C_all[start:stop] = C
+        if self.label_noise and not clean:
+            y[rng.random(n) < self.label_noise] *= -1
         return (X, y, C_all) if return_latent else (X, y)
+
 
 
 def make_source(D: int, N: int, activation: str = "sign", *, rng: RNGLike) -> Task:
@@ -151,6 +179,7 @@ def make_target(
     *,
     rng: RNGLike,
     activation: str | None = None,
+    label_noise: float | None = None,
 ) -> Task:
     """A target task correlated with ``source`` through five knobs (all 0: the same task).
 
@@ -167,6 +196,9 @@ def make_target(
     Each knob draws its fresh randomness from its own stream spawned from ``rng``, whatever the
     knob's value: with the same seed, changing one knob's strength changes nothing else, so that
     curves over a knob vary smoothly. ``activation`` defaults to the source's.
+
+    ``label_noise = p`` in [0, 1/2): the flip probability of the target's sampled labels
+    (:meth:`Task.sample`; it draws nothing here); defaults to the source's.
     """
     if not isinstance(source, Task):
         raise TypeError(f"source must be a Task, got {type(source).__name__}")
@@ -177,6 +209,7 @@ def make_target(
     dT = check_fraction(teacher_perturbation, "teacher_perturbation")
     activation = source.activation if activation is None else activation
     check_choice(activation, "activation", activations.ACTIVATIONS)
+    noise = source.label_noise if label_noise is None else check_label_noise(label_noise)
     g_add, g_sub, g_feat, g_teach = as_generator(rng).spawn(4)
 
     D_t = source.D - r
@@ -194,7 +227,7 @@ def make_target(
 
     F = np.sqrt(1 - dF) * F + np.sqrt(dF) * g_feat.standard_normal((D_t, source.N))
     theta = np.sqrt(1 - dT) * theta + np.sqrt(dT) * g_teach.standard_normal(D_t)
-    return Task(F, theta, activation, ids)
+    return Task(F, theta, activation, ids, noise)
 
 
 def shared_latents(a: Task, b: Task, n: int, *, rng: RNGLike) -> tuple[np.ndarray, np.ndarray]:

@@ -27,9 +27,11 @@ Settings: every public function takes ``recipe`` (a :class:`~tlcourse.specs.Reci
 keywords such as ``lam=0.05`` that replace some of its values; they are checked once, there.
 
 Test errors are measured in float64 on ``n_test`` fresh target samples, with their standard
-error ``sqrt(e (1 - e) / n_test)``. Networks train on the recipe's ``device`` (``"auto"``,
-``"cpu"`` or ``"cuda"``, :func:`tlcourse.networks.resolve_device`) in float32; the measurements
-are made in float64 on the CPU from their weights, whatever the device.
+error ``sqrt(e (1 - e) / n_test)``, against the teacher's labels (a target with label noise
+trains on flipped labels and is tested on clean ones, :meth:`tlcourse.data.Task.sample`).
+Networks train on the recipe's ``device`` (``"auto"``, ``"cpu"`` or ``"cuda"``,
+:func:`tlcourse.networks.resolve_device`) in float32; the measurements are made in float64 on
+the CPU from their weights, whatever the device.
 
 Randomness: ``rng`` (int seed or NumPy generator) is split into independent streams for the
 target's training samples, its test samples, and one stream per protocol. So the same seed gives
@@ -136,7 +138,7 @@ def protocol_curve(
     recipe = Recipe.from_settings(recipe, **settings)
     g_train, g_test, *g_protocols = as_generator(rng).spawn(2 + len(PROTOCOLS))
     X, y = target.sample(max(ns), rng=g_train)
-    X_test, y_test = target.sample(n_test, rng=g_test)
+    X_test, y_test = target.sample(n_test, rng=g_test, clean=True)
     g_protocol = g_protocols[list(PROTOCOLS).index(proto.name)]
     return _curve(proto, source, X, y, X_test, y_test, ns, g_protocol, recipe)
 

@@ -6,7 +6,9 @@ redraws whole curves for two first layers (TL, RF) at every slider move, which n
 fraction of a second: :func:`solve_gcm_batch` iterates the *same* equations (the prior and the
 channel of :mod:`tlcourse.theory.gcm`, logistic loss, sign teacher) for every ``(first layer,
 alpha)`` pair at once, vectorised over the batch, each pair stopping when its own residual is
-below ``tol``. It agrees with ``solve_gcm`` to its tolerance (tests/test_explorer.py).
+below ``tol``. A problem's label noise (its spectrum's ``label_noise``, as in
+:func:`~tlcourse.theory.gcm.spectrum`) enters the channel as in ``solve_gcm``. It agrees with
+``solve_gcm`` to its tolerance (tests/test_explorer.py).
 
 Two savings make a slider move cheap without changing what is solved: :func:`eigenbasis` keeps
 the eigendecomposition of ``Omega`` for every teacher ``theta`` (a new teacher needs only its
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .._checks import check_array, check_int, check_positive
+from .._checks import check_array, check_int, check_label_noise, check_positive
 from .gcm import (
     GCMConvergenceWarning,
     _check_symmetric,
@@ -55,8 +57,10 @@ class Eigenbasis:
     U: np.ndarray
     Phi: np.ndarray
 
-    def spectrum(self, theta) -> _Spectrum:
-        """``spectrum(Omega, Phi, theta)`` (``Psi`` the identity), with the same arithmetic."""
+    def spectrum(self, theta, label_noise: float = 0.0) -> _Spectrum:
+        """``spectrum(Omega, Phi, theta, label_noise=label_noise)`` (``Psi`` the identity), with
+        the same arithmetic."""
+        label_noise = check_label_noise(label_noise)
         theta = np.asarray(theta, dtype=np.float64)
         k = self.Phi.shape[1]
         if theta.shape != (k,) or not np.isfinite(theta).all():
@@ -67,7 +71,7 @@ class Eigenbasis:
             raise ValueError(f"the teacher's variance rho = theta^T theta / k must be > 0, "
                              f"got {rho}")
         t = (self.U.T @ (self.Phi @ theta)) ** 2
-        return _Spectrum(self.omega, t, rho, k / self.omega.size)
+        return _Spectrum(self.omega, t, rho, k / self.omega.size, label_noise)
 
 
 def eigenbasis(Omega, Phi) -> Eigenbasis:
@@ -101,6 +105,15 @@ def _prox_warm(a: np.ndarray, V: np.ndarray, s0: np.ndarray, n_bisect: int) -> n
     if bad.any():
         s[bad] = _prox_root(a[bad], np.broadcast_to(V, a.shape)[bad], n_bisect, 4)
     return s
+
+
+def _label_moments(s: np.ndarray, V: np.ndarray, w2: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``E[s(1-s)/(1+V s(1-s))]`` and ``E[s^2]`` of each entry (b,) from its proximal roots ``s``
+    (b, n_outer, n_inner), its ``V`` (b,) and the node weights ``w2``."""
+    curv = s * (1.0 - s)
+    return (np.einsum("jk,ijk->i", w2, curv / (1.0 + V[:, None, None] * curv)),
+            np.einsum("jk,ijk->i", w2, s * s))
 
 
 def _next_overlaps(x, gx, x_last, g_last, damping, secant) -> np.ndarray:
@@ -150,7 +163,8 @@ def solve_gcm_batch(
     """Solve the logistic saddle-point equations for every problem and every sample ratio.
 
     ``problems``: a sequence of ``(Omega, Phi, theta)`` (each as in :func:`solve_gcm`, with
-    ``Psi`` the identity) or of their spectra (:meth:`Eigenbasis.spectrum`), all with the same
+    ``Psi`` the identity and clean labels) or of their spectra (:meth:`Eigenbasis.spectrum`,
+    :func:`~tlcourse.theory.gcm.spectrum`: these carry the label noise), all with the same
     number ``p`` of features; ``samples_per_feature``
     (n_a,) the ratios ``n / p`` > 0 (as in :func:`solve_gcm`); ``lam`` > 0 the l2 strength, one
     for all or an array broadcasting to (n_problems, n_a), one per point.
@@ -193,6 +207,7 @@ def solve_gcm_batch(
     tproj = np.stack([s.t for s in specs])
     rho = np.array([s.rho for s in specs])[which]
     sg = np.sqrt(np.array([s.gamma for s in specs]))[which]
+    noise = np.array([s.label_noise for s in specs])[which]
     if start is None:
         m, q, V = np.zeros(n_p * n_a), 0.1 * rho, np.ones(n_p * n_a)
     else:
@@ -206,6 +221,8 @@ def solve_gcm_batch(
     active = np.arange(m.size)
     roots = np.empty((m.size, quad.t.size, quad.z.size))  # proximal roots, last iteration
     roots0 = np.empty((m.size, quad.z.size))  # and those at a = cond z (for m_hat)
+    noisy = np.flatnonzero(noise)  # entries with flipped labels: their roots at -a too
+    roots_f = np.empty((m.size, quad.t.size, quad.z.size)) if noisy.size else None
     x_last = np.zeros((m.size, 3))  # (m, q, V) of the last iteration and its image
     g_last = np.zeros((m.size, 3))
     for it in range(max_iter):
@@ -224,10 +241,18 @@ def solve_gcm_batch(
             s = _prox_warm(a, Vi[:, None, None], roots[i], n_bisect)
             s0 = _prox_warm(a0, Vi[:, None], roots0[i], n_bisect)
         roots[i], roots0[i] = s, s0
-        curv = s * (1.0 - s)
-        e_vhat = np.einsum("jk,ijk->i", w2, curv / (1.0 + Vi[:, None, None] * curv))
-        e_qhat = np.einsum("jk,ijk->i", w2, s * s)
+        e_vhat, e_qhat = _label_moments(s, Vi, w2)
         e_mhat = 2.0 * s0 @ quad.wz
+        f = np.flatnonzero(noise[i]) if noisy.size else noisy  # positions in the active batch
+        if f.size:
+            j, pf, Vf = i[f], noise[i][f], Vi[f][:, None, None]
+            sf = (_prox_root(-a[f], Vf, n_bisect, 4) if it == 0
+                  else _prox_warm(-a[f], Vf, roots_f[j], n_bisect))
+            roots_f[j] = sf
+            flip_v, flip_q = _label_moments(sf, Vi[f], w2)
+            e_vhat[f] = (1.0 - pf) * e_vhat[f] + pf * flip_v
+            e_qhat[f] = (1.0 - pf) * e_qhat[f] + pf * flip_q
+            e_mhat[f] *= 1.0 - 2.0 * pf
         m_hat = alpha[i] / sg[i] * e_mhat / np.sqrt(2 * math.pi * ri)
         q_hat, V_hat = alpha[i] * e_qhat, alpha[i] * e_vhat
         w, t = omega[which[i]], tproj[which[i]]  # (b, p)

@@ -93,7 +93,7 @@ def problem(W, task: Task, *, activation: str = "erf", method: str = "analytic",
     spectrum (for :func:`~tlcourse.theory.batch.solve_gcm_batch`) and ``K``, the number of
     features. ``covariances = (Omega, Phi)`` are checked against ``W`` and ``task``."""
     Omega, Phi, K = _checked_covariances(W, task, activation, method, covariances)
-    return spectrum(Omega, Phi, task.theta), K
+    return spectrum(Omega, Phi, task.theta, label_noise=task.label_noise), K
 
 
 def solve(spectra, ratios, lam, *, start=None, tol: float = 1e-9, max_iter: int = 5000,
@@ -126,7 +126,7 @@ def curve_table(n: np.ndarray, N: int, K: int, spec: _Spectrum, res: BatchResult
     """The :data:`COLUMNS` table of row ``row`` of a batch result over sizes ``n`` (logistic
     loss; the training loss from the channel at the fixed point)."""
     quad = _quadrature(n_outer, n_inner)
-    loss = [_channel_logistic(m, q, V, spec.rho, quad)[3]
+    loss = [_channel_logistic(m, q, V, spec.rho, quad, spec.label_noise)[3]
             for m, q, V in zip(res.m[row], res.q[row], res.V[row], strict=True)]
     return pd.DataFrame({"n": n, "alpha": n / N, "samples_per_feature": n / K,
                          "test_error": res.test_error[row], "train_loss": loss,
@@ -151,7 +151,9 @@ def learning_curve(
     """Theory test errors of the readout on frozen features ``phi(W x / sqrt(N))`` of ``task``,
     ``phi`` the network's ``activation``.
 
-    ``W`` (K, N): the source's first layer (TL) or a random one (RF). Sizes: ``alphas``
+    ``W`` (K, N): the source's first layer (TL) or a random one (RF); the readout trains on
+    labels flipped with probability ``task.label_noise``, its test error is against the
+    teacher's clean labels. Sizes: ``alphas``
     (``n = alpha N``, the course's samples per input dimension; need not be integers) or ``ns``.
     ``covariances = (Omega, Phi)`` skips their computation (e.g. Monte Carlo ones; ``Omega``
     must be (K, K) and ``Phi`` (K, D_task)); otherwise ``feature_covariances(W, task,
@@ -165,11 +167,11 @@ def learning_curve(
     Omega, Phi, K = _checked_covariances(W, task, activation, method, covariances)
     n = _sizes(alphas, ns, task.N)
     if loss == "logistic":
-        spec = spectrum(Omega, Phi, task.theta)
+        spec = spectrum(Omega, Phi, task.theta, label_noise=task.label_noise)
         res = solve([spec], n / K, lam, tol=tol, max_iter=max_iter)
         return curve_table(n, task.N, K, spec, res)
     results = solve_gcm(Omega, Phi, task.theta, samples_per_feature=list(n / K), lam=lam,
-                        loss=loss, tol=tol, max_iter=max_iter)
+                        loss=loss, tol=tol, max_iter=max_iter, label_noise=task.label_noise)
     rows = [
         {"n": size, "alpha": size / task.N, "samples_per_feature": r.samples_per_feature,
          "test_error": r.test_error,

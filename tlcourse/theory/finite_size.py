@@ -112,14 +112,14 @@ def paired_run(
     Omega, Phi = covariances
     if theory is None:
         theory = solve_gcm(Omega, Phi, task.theta, samples_per_feature=[n / K for n in ns],
-                           lam=lam)
+                           lam=lam, label_noise=task.label_noise)
     g_train, g_surr, g_test = as_generator(rng).spawn(3)
     X, y, C = task.sample(max(ns), rng=g_train, return_latent=True)
     real = features(W, X, activation)
     del X
     gauss = (C @ Phi.T + g_surr.standard_normal((max(ns), K)) @ surrogate_map(Omega, Phi)
              if surrogate else None)
-    X_test, y_test = task.sample(n_test, rng=g_test)
+    X_test, y_test = task.sample(n_test, rng=g_test, clean=True)
     real_test = features(W, X_test, activation)
     del X_test
     rows = []
@@ -176,7 +176,7 @@ def random_features_theory(
             continue
         res = solve_gcm(*feature_covariances(layer, task, activation), task.theta,
                         samples_per_feature=[a * task.N / K for a in alphas], lam=lam,
-                        loss=loss)
+                        loss=loss, label_noise=task.label_noise)
         rows += [{"seed": s, "alpha": a, "test_error": r.test_error, "m": r.m, "q": r.q,
                   "train_loss": r.train_loss} for a, r in zip(alphas, res, strict=True)]
     return pd.DataFrame(rows)
@@ -207,7 +207,8 @@ def paired_runs(
             covariances = feature_covariances(W, task, activation)
         K = W.shape[0]
         ratios = [n / K for n in sample_counts(task.N, alphas=np.atleast_1d(alphas))]
-        theory = solve_gcm(*covariances, task.theta, samples_per_feature=ratios, lam=lam)
+        theory = solve_gcm(*covariances, task.theta, samples_per_feature=ratios, lam=lam,
+                           label_noise=task.label_noise)
     frames = []
     for s in seeds:
         g_run = np.random.default_rng(s).spawn(2)[1]

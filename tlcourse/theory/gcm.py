@@ -21,7 +21,14 @@ limit its test error is
   ``m_hat = (a/sqrt(gamma)) E_xi sum_y d_omega* Z0(y) (eta - omega)/V``.
 
 Channel expectations are over the joint Gaussian law of the teacher field ``nu`` (variance
-``rho``) and the student field ``omega`` (variance ``q``, covariance ``m``), ``y = sign(nu)``.
+``rho``) and the student field ``omega`` (variance ``q``, covariance ``m``), ``y = sign(nu)``,
+or with label noise ``p`` (chapter *Noisy labels*) ``y = -sign(nu)`` with probability ``p``: the
+teacher's channel ``P(y | nu) = p + (1 - 2 p) 1[y nu > 0]``. Its partition function is
+``Z0 = p + (1 - 2 p) Z0_clean``, so ``V_hat``, ``q_hat`` and the training loss mix the clean
+label's expectation (weight ``1 - p``) with the flipped one's (weight ``p``), and ``m_hat`` (from
+``d Z0 / d omega*``) is the clean one times ``1 - 2 p``. The test error ``arccos(m / sqrt(rho
+q)) / pi`` is against the teacher's clean labels; against noisy ones it is ``p + (1 - 2 p)``
+times it.
 They are computed as an outer Gauss–Legendre quadrature over the teacher field on each
 half-line ``y nu > 0`` (the integrand is smooth there, however sharp the label's step is in
 ``omega``) and an inner Gauss–Hermite quadrature over ``omega`` given ``nu``, vectorised over
@@ -42,7 +49,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from scipy.special import expit, log_expit
 
-from .._checks import check_array, check_choice, check_int, check_positive
+from .._checks import check_array, check_choice, check_int, check_label_noise, check_positive
 
 LOSSES = ("logistic", "square")
 
@@ -86,6 +93,7 @@ class _Spectrum:
     t: np.ndarray  # (p,) squared projections of Phi theta on the eigenvectors
     rho: float
     gamma: float
+    label_noise: float = 0.0  # flip probability p of the training labels
 
 
 # ---------------------------------------------------------------- input checks and spectrum
@@ -127,8 +135,10 @@ def _eigen_projections(Omega: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
     return omega, (Z.T @ x) ** 2
 
 
-def spectrum(Omega, Phi, theta, Psi=None) -> _Spectrum:
-    """Eigenvalues of ``Omega`` (p, p) and the teacher's projections on its eigenvectors."""
+def spectrum(Omega, Phi, theta, Psi=None, *, label_noise: float = 0.0) -> _Spectrum:
+    """Eigenvalues of ``Omega`` (p, p) and the teacher's projections on its eigenvectors; the
+    problem's ``label_noise`` (the flip probability, in [0, 1/2)) rides along."""
+    label_noise = check_label_noise(label_noise)
     Omega = check_array(Omega, "Omega", ndim=2)
     p = Omega.shape[0]
     if Omega.shape != (p, p):
@@ -151,7 +161,7 @@ def spectrum(Omega, Phi, theta, Psi=None) -> _Spectrum:
     if omega[0] < -1e-8 * scale:
         raise ValueError(f"Omega must be positive semi-definite, its smallest eigenvalue is "
                          f"{omega[0]:.3g} (largest {omega[-1]:.3g})")
-    return _Spectrum(np.clip(omega, 0.0, None), t, rho, k / p)
+    return _Spectrum(np.clip(omega, 0.0, None), t, rho, k / p, label_noise)
 
 
 def _prior(spec: _Spectrum, lam: float, m_hat: float, q_hat: float, V_hat: float):
@@ -212,34 +222,46 @@ def _quadrature(n_outer: int, n_inner: int, t_max: float = 10.0) -> _Quadrature:
     return _Quadrature(t, wt, z, wz / wz.sum())
 
 
-def _channel_logistic(m, q, V, rho, quad: _Quadrature):
+def _channel_logistic(m, q, V, rho, quad: _Quadrature, label_noise: float = 0.0):
     """``(E[s(1-s)/(1+V s(1-s))], E[s^2], sum_y E_zeta[s], E[loss])`` for the logistic loss.
 
     The sign teacher and the logistic loss are symmetric under ``(y, nu, omega) -> -(y, nu,
     omega)``, and so are the quadrature nodes: both labels contribute the same amount, so the
-    label ``y = +1`` (teacher field ``nu > 0``) is computed and counted twice.
+    label ``y = +1`` (teacher field ``nu > 0``) is computed and counted twice. With label noise
+    ``p`` the flipped label (``y omega -> -y omega``) has weight ``p``, and the third entry is
+    multiplied by ``1 - 2 p`` (``d Z0 / d omega*``).
     """
     cond = math.sqrt(max(q - m * m / rho, 0.0))  # std of omega given nu
     a = (m / math.sqrt(rho)) * quad.t[:, None] + cond * quad.z  # y omega, (n_outer, n_inner)
+    w = 2.0 * quad.wt[:, None] * quad.wz
+    e_vhat, e_qhat, e_loss = _label_moments(a, V, w)
+    if label_noise:
+        flipped = _label_moments(-a, V, w)
+        e_vhat, e_qhat, e_loss = ((1.0 - label_noise) * c + label_noise * f
+                                  for c, f in zip((e_vhat, e_qhat, e_loss), flipped, strict=True))
+    e_mhat = 2.0 * float(quad.wz @ logistic_prox(cond * quad.z, V))  # omega given nu = 0
+    return e_vhat, e_qhat, (1.0 - 2.0 * label_noise) * e_mhat, e_loss
+
+
+def _label_moments(a: np.ndarray, V: float, w: np.ndarray) -> tuple[float, float, float]:
+    """``E[s(1-s)/(1+V s(1-s))], E[s^2], E[loss]`` over the nodes ``a = y omega`` with weights
+    ``w``, ``s`` the logistic proximal root."""
     s = logistic_prox(a, V)
     curv = s * (1.0 - s)
-    w = 2.0 * quad.wt[:, None] * quad.wz
-    e_vhat = float(np.sum(w * curv / (1.0 + V * curv)))
-    e_qhat = float(np.sum(w * s**2))
-    e_loss = float(np.sum(w * -log_expit(a + V * s)))  # loss(y, eta) = softplus(-a - V s)
-    e_mhat = 2.0 * float(quad.wz @ logistic_prox(cond * quad.z, V))  # omega given nu = 0
-    return e_vhat, e_qhat, e_mhat, e_loss
+    return (float(np.sum(w * curv / (1.0 + V * curv))), float(np.sum(w * s**2)),
+            float(np.sum(w * -log_expit(a + V * s))))  # loss(y, eta) = softplus(-a - V s)
 
 
 def _hats(loss, m, q, V, spec: _Spectrum, a: float, quad: _Quadrature):
     """Conjugates ``(m_hat, q_hat, V_hat)`` and the training loss from the channel."""
     rho, sg = spec.rho, math.sqrt(spec.gamma)
     if loss == "square":
-        lin = math.sqrt(2.0 / (math.pi * rho))  # E[y nu] / rho for the sign teacher
+        # E[y nu] / rho for the sign teacher, its labels flipped with probability p
+        lin = (1.0 - 2.0 * spec.label_noise) * math.sqrt(2.0 / (math.pi * rho))
         mse = 1.0 + q - 2.0 * m * lin
         return (a / sg * lin / (1 + V), a * mse / (1 + V) ** 2, a / (1 + V),
                 0.5 * mse / (1 + V) ** 2)
-    e_vhat, e_qhat, e_mhat, e_loss = _channel_logistic(m, q, V, rho, quad)
+    e_vhat, e_qhat, e_mhat, e_loss = _channel_logistic(m, q, V, rho, quad, spec.label_noise)
     m_hat = a / sg * e_mhat / math.sqrt(2 * math.pi * rho)
     return m_hat, a * e_qhat, a * e_vhat, e_loss
 
@@ -316,6 +338,7 @@ def solve_gcm(
     max_iter: int = 5000,
     n_outer: int = 48,
     n_inner: int = 32,
+    label_noise: float = 0.0,
 ) -> GCMResult | list[GCMResult]:
     """Solve the saddle-point equations of the Gaussian covariate model with a sign teacher.
 
@@ -346,6 +369,9 @@ def solve_gcm(
         Iterations allowed per point.
     n_outer, n_inner : int
         Quadrature nodes of the channel.
+    label_noise : float
+        Probability ``p`` in [0, 1/2) that a training label is flipped (the test error stays
+        the one against the teacher's clean labels).
 
     Returns
     -------
@@ -362,7 +388,7 @@ def solve_gcm(
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", low=1)
     quad = _quadrature(check_int(n_outer, "n_outer", low=2), check_int(n_inner, "n_inner", low=2))
-    spec = spectrum(Omega, Phi, theta, Psi)
+    spec = spectrum(Omega, Phi, theta, Psi, label_noise=label_noise)
     start = (0.0, 0.1 * spec.rho, 1.0)  # uninformed: no overlap with the teacher yet
     results = []
     for a in ratios:

@@ -253,7 +253,7 @@ class TransferTheory:
             self._covariances[key] = bases
             while len(self._covariances) > _CACHE // 8:
                 self._covariances.popitem(last=False)
-        return target, [basis.spectrum(target.theta) for basis in bases]
+        return target, [basis.spectrum(target.theta, target.label_noise) for basis in bases]
 
     def curves(self, teacher_perturbation: float = 0.0, feature_perturbation: float = 0.0,
                feature_substitution: float = 0.0, lam: float = LAM) -> TheoryCurves:
