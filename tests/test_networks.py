@@ -146,6 +146,23 @@ def test_cached_source_network_is_the_trained_one(task, tmp_path, monkeypatch):
         networks.train_source(task, 200, 20, rng=7, epochs=30, cache=tmp_path)
 
 
+def test_train_sources_are_the_networks_of_train_source(task, tmp_path):
+    # two workers: the networks, their histories and random starts come back from a process
+    nets = networks.train_sources(task, 200, 20, rngs=[8, 7], n_jobs=2, epochs=30,
+                                  weight_decay=0.2, cache=tmp_path)
+    assert list(nets) == [8, 7]
+    for r, net in nets.items():
+        one = networks.train_source(task, 200, 20, rng=r, epochs=30, weight_decay=0.2)
+        torch.testing.assert_close(net.W, one.W, rtol=0, atol=0)
+        torch.testing.assert_close(net.v, one.v, rtol=0, atol=0)
+        assert net.history == one.history
+        np.testing.assert_array_equal(net.initial_weights[0], one.initial_weights[0])
+    assert len(list(tmp_path.rglob("*.pkl"))) == 2  # the entries train_source reads
+    for bad, exc in ((7, TypeError), ([7, 7], ValueError), ([], ValueError), ([-1], ValueError)):
+        with pytest.raises(exc, match="rngs"):
+            networks.train_sources(task, 200, 20, rngs=bad, epochs=30)
+
+
 def test_cached_source_network_needs_a_seed(task, tmp_path):
     with pytest.raises(TypeError, match="cache needs an integer rng"):
         networks.train_source(task, 200, 20, rng=np.random.default_rng(7), cache=tmp_path)

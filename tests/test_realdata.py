@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from tlcourse import realdata as rd
+from tlcourse.specs import LAM_GRID
 
 # the MNIST test set in its original IDX files, if a machine has it: TLCOURSE_MNIST_TEST=<folder>
 MNIST_TEST = Path(os.environ.get("TLCOURSE_MNIST_TEST", "/nonexistent"))
@@ -390,6 +391,36 @@ def test_real_learning_curves_table():
     assert set(part["source"].dropna()) == {"even"}
     with pytest.raises(ValueError, match="source must be one of"):
         rd.curves_of(df, "odd")
+
+
+def test_real_learning_curves_readout_lams():
+    """Further penalties rerun TL and RF on the same networks and samples, row by row."""
+    data = rd.load_digits()
+    kw = dict(ns=[5, 40], seeds=[0, 1], protocols=("TL", "2L", "RF"), **SMALL)
+    df = rd.real_learning_curves(data, range(5), {"even": [0, 2, 4, 6, 8]},
+                                 readout_lams=(0.01, "cv"), **kw)
+    plain = rd.real_learning_curves(data, range(5), {"even": [0, 2, 4, 6, 8]}, **kw)
+    assert set(df.loc[df["protocol"] == "2L", "lam"]) == {0.1}
+    for protocol in ("TL", "RF"):
+        rows = df[df["protocol"] == protocol]
+        assert rows.groupby(["n", "seed"])["lam"].apply(set).eq({0.1, 0.01, "cv"}).all()
+    # the recipe's own rows are those of a run without further penalties
+    keys = ["protocol", "n", "seed"]
+    own = df[df["lam"].map(lambda v: v == 0.1)].sort_values(keys, ignore_index=True)
+    np.testing.assert_array_equal(own["test_error"],
+                                  plain.sort_values(keys, ignore_index=True)["test_error"])
+    # a penalty changes the frozen readouts (not all errors equal), cv says what it chose
+    weak = df[df["lam"].map(lambda v: v == 0.01)].sort_values(keys, ignore_index=True)
+    assert not np.array_equal(weak["test_error"], own[own["protocol"] != "2L"]["test_error"])
+    chosen = df[df["lam"].map(lambda v: v == "cv")]["readout_lam"]
+    assert len(chosen) == 8 and chosen.isin(LAM_GRID).all()
+    assert df[df["lam"].map(lambda v: v != "cv")]["readout_lam"].isna().all()
+    with pytest.raises(ValueError, match="readout_lams: lam must be"):
+        rd.real_learning_curves(data, range(5), range(6), readout_lams=(-1.0,), ns=[5],
+                                seeds=[0], **SMALL)
+    with pytest.raises(TypeError, match="readout_lams must be a sequence"):
+        rd.real_learning_curves(data, range(5), range(6), readout_lams="cv", ns=[5],
+                                seeds=[0], **SMALL)
 
 
 def test_real_learning_curves_errors():

@@ -418,6 +418,50 @@ def train_source(
     return net
 
 
+def train_sources(
+    task: Task,
+    n_samples: int,
+    K: int,
+    *,
+    rngs,
+    n_jobs: int | None = None,
+    cache: bool | str | Path = False,
+    **kwargs,
+) -> dict[int, TwoLayerNet]:
+    """:func:`train_source` once per seed of ``rngs`` (integers ``>= 0``), the networks trained
+    in parallel by joblib (``n_jobs`` as for :func:`tlcourse.jobs.run_jobs`; ``None``: joblib's
+    setting). ``kwargs``: the other keywords of :func:`train_source` (``activation``,
+    ``recipe``, settings such as ``weight_decay=2.0``). Returns ``{seed: network}``, in the
+    order of ``rngs``: the networks one :func:`train_source` call per seed returns, and with
+    ``cache`` the same disk entries (the folder resolved here, in the calling process).
+    """
+    from .diskcache import cache_folder
+    from .jobs import run_jobs
+
+    if isinstance(rngs, str) or np.isscalar(rngs):
+        raise TypeError(f"rngs must be a sequence of integer seeds, got {rngs!r}")
+    rngs = [check_int(r, "rngs", low=0) for r in rngs]
+    if len(set(rngs)) != len(rngs) or not rngs:
+        raise ValueError(f"rngs must hold distinct seeds, at least one, got {rngs}")
+    folder = cache_folder(cache)
+    jobs = [(task, n_samples, K, r, False if folder is None else str(folder), kwargs)
+            for r in rngs]
+    out = {}
+    for r, (net, initial, history) in zip(
+            rngs, run_jobs(_train_source_job, jobs, n_jobs=n_jobs, progress=False,
+                           desc="source networks"), strict=True):
+        net.initial_weights, net.history = initial, history  # not pickled with the network
+        out[r] = net
+    return out
+
+
+def _train_source_job(task, n_samples, K, rng, cache, kwargs):
+    """One network of :func:`train_sources`, its random start and history (a module-level
+    function: joblib pickles it)."""
+    net = train_source(task, n_samples, K, rng=rng, cache=cache, **kwargs)
+    return net, net.initial_weights, net.history
+
+
 def _trained_source(task, n_samples, K, rng, activation, dtype, device, recipe) -> TwoLayerNet:
     """:func:`train_source`'s work, its arguments checked."""
     g_data, g_init, g_train = as_generator(rng).spawn(3)

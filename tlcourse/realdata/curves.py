@@ -37,6 +37,7 @@ def real_learning_curves(
     progress: bool = True,
     n_jobs: int | None = None,
     recipe: Recipe | None = None,
+    readout_lams=(),
     **settings,
 ) -> pd.DataFrame:
     """Test errors of the transfer protocols on real tasks, over target sizes, sources and seeds.
@@ -54,6 +55,10 @@ def real_learning_curves(
     ``sources`` is a dict ``{name: positive classes}`` or a single collection of classes;
     ``ns`` target training sizes (at most the pool size); ``seeds`` integers; ``recipe`` and
     ``settings`` (e.g. ``lam=0.05``, ``device="cpu"``) as for :func:`tlcourse.protocols.fit`.
+    ``readout_lams``: further readout penalties (numbers ``> 0`` or ``"cv"``) at which the
+    frozen-layer protocols (TL, RF) run again, on the same source networks, training images
+    and test sets (so that a comparison at two penalties is paired seed by seed, and the source
+    networks are trained once); every row says its penalty in the column ``lam``.
     One job per seed and source runs through joblib (:func:`tlcourse.jobs.run_jobs`): serial by
     default (``n_jobs=None``), ``n_jobs`` local processes, or a Dask cluster's workers inside
     ``joblib.parallel_config(backend="dask")``; the same table whichever runs it.
@@ -63,7 +68,9 @@ def real_learning_curves(
     stderr, train_error``; ``stderr = sqrt(e (1 - e) / n_test)`` from the held-out size) and
     ``source`` (name or ``None``), ``label_correlation`` (:func:`label_correlation` of source and
     target groupings), ``source_error`` (the source network's error on its own held-out images),
-    ``n_test``, ``K``, ``N`` and the recipe's settings.
+    ``n_test``, ``K``, ``N`` and the recipe's settings (``lam``: the row's readout penalty);
+    with ``"cv"`` among the penalties, ``readout_lam``: the penalty cross-validation chose (NaN
+    on the other rows).
     """
     if not isinstance(data, ImageData):
         raise TypeError(f"data must be an ImageData, got {type(data).__name__}")
@@ -89,9 +96,17 @@ def real_learning_curves(
     n_jobs = check_n_jobs(n_jobs)
     recipe = Recipe.from_settings(recipe, **settings)
     recipe = recipe.replace(device=networks.resolve_device(recipe.device).type)
+    if isinstance(readout_lams, str) or np.isscalar(readout_lams):
+        raise TypeError(f"readout_lams must be a sequence of penalties, got {readout_lams!r}")
+    readouts = []
+    for lam in readout_lams:
+        try:
+            readouts.append(recipe.replace(lam=lam))  # checked by Recipe
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"readout_lams: {exc}") from None
 
     jobs = [(data, target_positive, name, positive, i == 0, seed, ns, K, protocols,
-             source_fraction, test_fraction, activation, recipe)
+             source_fraction, test_fraction, activation, recipe, readouts)
             for seed in seeds for i, (name, positive) in enumerate(sources.items())]
     results = run_jobs(_source_job, jobs, n_jobs=n_jobs, progress=progress,
                        desc="real-data curves")
@@ -99,16 +114,18 @@ def real_learning_curves(
     df = pd.DataFrame(rows)
     df["alpha"] = df["n"] / data.images.shape[1]
     for key, value in {"K": K, "N": data.images.shape[1], **recipe.asdict()}.items():
-        df[key] = value
+        if key != "lam":  # set row by row
+            df[key] = value
     df["protocol"] = pd.Categorical(df["protocol"], categories=protocols, ordered=True)
     return df.sort_values(["protocol", "source", "n", "seed"], ignore_index=True,
                           na_position="first")
 
 
 def _source_job(data, target_positive, name, positive, first, seed, ns, K, protocols,
-                source_fraction, test_fraction, activation, recipe) -> list[dict]:
+                source_fraction, test_fraction, activation, recipe, readouts) -> list[dict]:
     """The rows of one seed and one source grouping (``first``: the first source, which also
-    runs the source-free protocols)."""
+    runs the source-free protocols; ``readouts``: recipes at further readout penalties, for
+    the frozen-layer protocols)."""
     g_source, g_samples, g_protocol = np.random.SeedSequence(seed).spawn(3)
     src, tgt = make_real_tasks(data, positive, target_positive, rng=seed,
                                source_fraction=source_fraction, test_fraction=test_fraction)
@@ -127,14 +144,16 @@ def _source_job(data, target_positive, name, positive, first, seed, ns, K, proto
         source_free = not PROTOCOLS[p].uses_source
         if source_free and not first:
             continue  # the same numbers as for the first source
-        records = _protocols.curve_on_samples(
-            p, net, X, y, X_test, y_test, ns, rng=np.random.default_rng(g_protocol),
-            recipe=recipe,
-        )
-        for rec in records:
-            rows.append({**common, **rec, "source": None if source_free else name})
-            if source_free:
-                rows[-1].update(label_correlation=np.nan, source_error=np.nan)
+        for rcp in [recipe, *(readouts if PROTOCOLS[p].frozen else ())]:
+            records = _protocols.curve_on_samples(
+                p, net, X, y, X_test, y_test, ns, rng=np.random.default_rng(g_protocol),
+                recipe=rcp,
+            )
+            for rec in records:
+                rows.append({**common, **rec, "source": None if source_free else name,
+                             "lam": rcp.lam})
+                if source_free:
+                    rows[-1].update(label_correlation=np.nan, source_error=np.nan)
     return rows
 
 
