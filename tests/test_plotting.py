@@ -20,6 +20,7 @@ def _labels(ax, minor: bool = False) -> list[str]:
 
 
 @pytest.mark.parametrize(("low", "high", "expected"), [
+    (4.0, 14.0, ["5", "7", "10"]),                # half a decade: 1-2-3-5-7 ticks
     (0.3, 6.0, ["0.5", "1", "2", "5"]),           # one decade and a bit: 1-2-5 ticks
     (1e-4, 10.0, ["0.0001", "0.001", "0.01", "0.1", "1", "10"]),  # five decades: powers
 ])
