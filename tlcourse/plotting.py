@@ -56,6 +56,29 @@ def set_style() -> None:
     )
 
 
+def plain_log_ticks(ax, axis: str = "y") -> None:
+    """Label the logarithmic ``axis`` of ``ax`` (``"x"``, ``"y"`` or ``"both"``) with plain
+    numbers (``0.5``, ``1``, ``2``, ``5``, ``10``...) and no labelled minor ticks.
+
+    Call it once the data are drawn and the scale is set: the ticks sit at 1, 2, 3, 5 and 7 times
+    the powers of ten over at most one decade, at 1, 2 and 5 times them over at most two, and at
+    the powers alone beyond, so that a short axis still shows several values and none overprint
+    each other."""
+    if axis not in {"x", "y", "both"}:
+        raise ValueError(f"axis must be 'x', 'y' or 'both', got {axis!r}")
+    pairs = [(ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())]
+    chosen = {"x": pairs[:1], "y": pairs[1:], "both": pairs}[axis]
+    for which, (low, high) in chosen:
+        if which.get_scale() != "log":
+            raise ValueError(f"the {which.axis_name} axis is not logarithmic; set its scale first")
+        decades = np.log10(max(low, high) / min(low, high))
+        subs = ((1.0, 2.0, 3.0, 5.0, 7.0) if decades <= 1
+                else (1.0, 2.0, 5.0) if decades <= 2 else (1.0,))
+        which.set_major_locator(mpl.ticker.LogLocator(base=10, subs=subs))
+        which.set_major_formatter(mpl.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        which.set_minor_formatter(mpl.ticker.NullFormatter())
+
+
 # --- Part I: correlated datasets (book/chmm.md) -------------------------------------------------
 
 
