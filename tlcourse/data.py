@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from . import activations
-from ._checks import RNGLike, as_generator, check_choice, check_fraction, check_int, check_positive
+from ._checks import RNGLike, as_generator, check_fraction, check_int, check_positive
 
 _CHUNK_ROWS = 4096  # rows per block when sampling: bounds the working memory of Task.sample
 _ID_HIGH = 2**62
@@ -56,7 +56,7 @@ class Task:
             raise ValueError(f"theta must have shape (D,) = ({F.shape[0]},), got {theta.shape}")
         if not (np.isfinite(F).all() and np.isfinite(theta).all()):
             raise ValueError("F and theta must be finite")
-        check_choice(self.activation, "activation", activations.ACTIVATIONS)
+        activations.get(self.activation)  # the one check of sigma: below, trusted
         ids = np.arange(F.shape[0]) if self.latent_ids is None else self.latent_ids
         ids = np.array(ids, dtype=np.int64)
         if ids.shape != (F.shape[0],) or len(np.unique(ids)) != ids.size:
@@ -89,7 +89,7 @@ class Task:
         if C.ndim != 2 or C.shape[1] != self.D:
             raise ValueError(f"C must have shape (n, D) with D = {self.D}, got {C.shape}")
         out = np.matmul(C, self._scaled_F[C.dtype.char], out=out)
-        return activations.apply(self.activation, out, out=out)
+        return activations.REGISTRY[self.activation](out, out=out)
 
     @cached_property
     def _scaled_F(self) -> dict:
@@ -133,7 +133,6 @@ def make_source(D: int, N: int, activation: str = "sign", *, rng: RNGLike) -> Ta
     """A source task: i.i.d. standard Gaussian ``F`` (D, N) and ``theta`` (D,)."""
     D = check_int(D, "D", low=1)
     N = check_int(N, "N", low=1)
-    check_choice(activation, "activation", activations.ACTIVATIONS)
     rng = as_generator(rng)
     F = rng.standard_normal((D, N))
     theta = rng.standard_normal(D)
@@ -175,8 +174,7 @@ def make_target(
     s = check_fraction(feature_substitution, "feature_substitution")
     dF = check_fraction(feature_perturbation, "feature_perturbation")
     dT = check_fraction(teacher_perturbation, "teacher_perturbation")
-    activation = source.activation if activation is None else activation
-    check_choice(activation, "activation", activations.ACTIVATIONS)
+    activation = source.activation if activation is None else activation  # Task checks it
     g_add, g_sub, g_feat, g_teach = as_generator(rng).spawn(4)
 
     D_t = source.D - r
