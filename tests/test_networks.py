@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import tlcourse as tl
-from tlcourse import diskcache, featuremap, networks, stats
+from tlcourse import activations, diskcache, featuremap, networks, stats
 from tlcourse.networks import TwoLayerNet
 
 
@@ -21,7 +21,7 @@ def samples(task):
     return task.sample(300, rng=1)
 
 
-@pytest.mark.parametrize("activation", featuremap.NET_ACTIVATIONS)
+@pytest.mark.parametrize("activation", activations.NETWORK_ACTIVATIONS)
 def test_forward_is_the_formula(samples, activation):
     X, _ = samples
     net = TwoLayerNet(40, 30, activation, rng=2, dtype=torch.float64)

@@ -25,7 +25,6 @@ from . import activations
 from ._checks import (
     RNGLike,
     as_generator,
-    check_choice,
     check_fraction,
     check_int,
     check_label_noise,
@@ -70,7 +69,7 @@ class Task:
             raise ValueError(f"theta must have shape (D,) = ({F.shape[0]},), got {theta.shape}")
         if not (np.isfinite(F).all() and np.isfinite(theta).all()):
             raise ValueError("F and theta must be finite")
-        check_choice(self.activation, "activation", activations.ACTIVATIONS)
+        activations.get(self.activation)  # the one check of sigma: below, trusted
         ids = np.arange(F.shape[0]) if self.latent_ids is None else self.latent_ids
         ids = np.array(ids, dtype=np.int64)
         if ids.shape != (F.shape[0],) or len(np.unique(ids)) != ids.size:
@@ -106,7 +105,7 @@ class Task:
         if C.ndim != 2 or C.shape[1] != self.D:
             raise ValueError(f"C must have shape (n, D) with D = {self.D}, got {C.shape}")
         out = np.matmul(C, self._scaled_F[C.dtype.char], out=out)
-        return activations.apply(self.activation, out, out=out)
+        return activations.REGISTRY[self.activation](out, out=out)
 
     @cached_property
     def _scaled_F(self) -> dict:
@@ -161,7 +160,6 @@ def make_source(D: int, N: int, activation: str = "sign", *, rng: RNGLike) -> Ta
     """A source task: i.i.d. standard Gaussian ``F`` (D, N) and ``theta`` (D,)."""
     D = check_int(D, "D", low=1)
     N = check_int(N, "N", low=1)
-    check_choice(activation, "activation", activations.ACTIVATIONS)
     rng = as_generator(rng)
     F = rng.standard_normal((D, N))
     theta = rng.standard_normal(D)
@@ -207,8 +205,7 @@ def make_target(
     s = check_fraction(feature_substitution, "feature_substitution")
     dF = check_fraction(feature_perturbation, "feature_perturbation")
     dT = check_fraction(teacher_perturbation, "teacher_perturbation")
-    activation = source.activation if activation is None else activation
-    check_choice(activation, "activation", activations.ACTIVATIONS)
+    activation = source.activation if activation is None else activation  # Task checks it
     noise = source.label_noise if label_noise is None else check_label_noise(label_noise)
     g_add, g_sub, g_feat, g_teach = as_generator(rng).spawn(4)
 

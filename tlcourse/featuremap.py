@@ -15,20 +15,20 @@ import math
 import numpy as np
 
 from . import activations
-from ._checks import check_choice
+from .activations import Activation
 
-NET_ACTIVATIONS = ("erf", "relu", "tanh", "linear")
 CHUNK_ROWS = 8192  # rows per block when computing features: bounds the working memory
 
 
-def features(W, X, activation: str = "erf") -> np.ndarray:
+def features(W, X, activation: str | Activation = "erf") -> np.ndarray:
     """The feature map ``phi(X W^T / sqrt(N))``: (n, N) inputs -> (n, K) features, float64.
 
-    ``W`` is (K, N), ``activation`` one of :data:`NET_ACTIVATIONS`. This is the map transferred
+    ``W`` is (K, N), ``activation`` one of :data:`tlcourse.activations.NETWORK_ACTIVATIONS` (or
+    its record). This is the map transferred
     from source to target, and the one the theory uses (``g = phi(h)``, ``h = W x / sqrt(N)``).
     Works in blocks of :data:`CHUNK_ROWS` rows, so the working memory stays bounded.
     """
-    check_choice(activation, "activation", NET_ACTIVATIONS)
+    phi = activations.get(activation, network=True)
     W = np.asarray(W, dtype=np.float64)
     X = np.asarray(X)
     if W.ndim != 2:
@@ -41,14 +41,14 @@ def features(W, X, activation: str = "erf") -> np.ndarray:
         block = out[start : start + CHUNK_ROWS]
         np.matmul(X[start : start + CHUNK_ROWS], W.T, out=block)
         block *= scale
-        activations.apply(activation, block, out=block)
+        phi(block, out=block)
     return out
 
 
-def outputs(W, v, X, activation: str = "erf") -> np.ndarray:
+def outputs(W, v, X, activation: str | Activation = "erf") -> np.ndarray:
     """Network outputs ``f(x) = v . phi(W x / sqrt(N)) / sqrt(K)`` in float64, shape (n,)."""
     v = np.asarray(v, dtype=np.float64)
     return features(W, X, activation) @ v / math.sqrt(v.shape[0])
 
 
-__all__ = ["CHUNK_ROWS", "NET_ACTIVATIONS", "features", "outputs"]
+__all__ = ["CHUNK_ROWS", "features", "outputs"]

@@ -71,6 +71,30 @@ def _slider(labels: list[str], prefix: str, active: int) -> dict:
             "pad": {"t": 55}, "len": 0.9, "x": 0.05}
 
 
+_HOVER = "α = %{x:.3g}<br>%{y:.4f}<extra>%{fullData.name}</extra>"
+
+
+def _theory_traces(a, tl, rf, gain) -> list[go.Scatter]:
+    """The TL and RF theory curves (first panel) and the transfer gain (second) over ``a``."""
+    return [
+        go.Scatter(x=a, y=tl, name="TL (theory)", line={"color": COLORS["TL"]},
+                   hovertemplate=_HOVER),
+        go.Scatter(x=a, y=rf, name="RF (theory)", line={"color": COLORS["RF"], "dash": "dash"},
+                   hovertemplate=_HOVER),
+        go.Scatter(x=a, y=gain, name="gain ε_RF − ε_TL", line={"color": COLORS["gain"]},
+                   fill="tozeroy", fillcolor="rgba(1, 115, 178, 0.15)", hovertemplate=_HOVER),
+    ]
+
+
+def _theory_axes(fig: go.Figure, top: float, gains: np.ndarray, x_title: str) -> None:
+    """Log alpha axes, test errors from 0 to ``top``, the gain axis around 0 and ``gains``."""
+    pad = 0.05 * (gains.max() - gains.min() + 1e-9)
+    fig.update_xaxes(type="log", title_text=x_title)
+    fig.update_yaxes(title_text="test error (theory)", range=[0, 1.05 * top], row=1, col=1)
+    fig.update_yaxes(title_text="gain ε_RF − ε_TL", zeroline=True,
+                     range=[min(gains.min(), 0) - pad, max(gains.max(), 0) + pad], row=1, col=2)
+
+
 def theory_curves_figure(
     theory: TransferTheory,
     knob: str = "teacher_perturbation",
@@ -100,30 +124,15 @@ def theory_curves_figure(
     curves = [theory.curves(**{**fixed, knob: float(v)}, lam=lam) for v in values]
     a = theory.alphas
     labels = [f"{v:.2f}" for v in values]
-
-    def traces(c):
-        hover = "α = %{x:.3g}<br>%{y:.4f}<extra>%{fullData.name}</extra>"
-        return [
-            go.Scatter(x=a, y=c.tl, name="TL (theory)", line={"color": COLORS["TL"]},
-                       hovertemplate=hover),
-            go.Scatter(x=a, y=c.rf, name="RF (theory)",
-                       line={"color": COLORS["RF"], "dash": "dash"}, hovertemplate=hover),
-            go.Scatter(x=a, y=c.gain, name="gain ε_RF − ε_TL", line={"color": COLORS["gain"]},
-                       fill="tozeroy", fillcolor="rgba(1, 115, 178, 0.15)", hovertemplate=hover),
-        ]
-
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
-    for k, trace in enumerate(traces(curves[active])):
+    c = curves[active]
+    for k, trace in enumerate(_theory_traces(a, c.tl, c.rf, c.gain)):
         fig.add_trace(trace, row=1, col=1 + (k == 2))
-    fig.frames = [go.Frame(data=traces(c), traces=[0, 1, 2], name=lab)
-                  for c, lab in zip(curves, labels, strict=True)]
-    top = max(max(c.tl.max(), c.rf.max()) for c in curves)
-    gains = np.concatenate([c.gain for c in curves])
-    pad = 0.05 * (gains.max() - gains.min() + 1e-9)
-    fig.update_xaxes(type="log", title_text="α = P_t / N (target samples per input dimension)")
-    fig.update_yaxes(title_text="test error (theory)", range=[0, 1.05 * top], row=1, col=1)
-    fig.update_yaxes(title_text="gain ε_RF − ε_TL (theory)", zeroline=True,
-                     range=[min(gains.min(), 0) - pad, max(gains.max(), 0) + pad], row=1, col=2)
+    fig.frames = [go.Frame(data=_theory_traces(a, c.tl, c.rf, c.gain), traces=[0, 1, 2],
+                           name=lab) for c, lab in zip(curves, labels, strict=True)]
+    _theory_axes(fig, max(max(c.tl.max(), c.rf.max()) for c in curves),
+                 np.concatenate([c.gain for c in curves]),
+                 "α = P_t / N (target samples per input dimension)")
     fig.update_layout(height=HEIGHT, margin={"t": 30, "b": 10, "l": 60, "r": 20},
                       template="plotly_white", legend={"orientation": "h", "y": 1.12},
                       sliders=[_slider(labels, f"{KNOBS[knob].text} = ", active)])
@@ -395,18 +404,10 @@ def transfer_theory_explorer(
                 sims = matching_simulations(simulations, setting)
                 updates += [_points(sims, p) for p in protocols]
                 frames[key] = updates
-    a = theory.alphas
-    hover = "α = %{x:.3g}<br>%{y:.4f}<extra>%{fullData.name}</extra>"
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
     first = frames[tuple(c.start for c in controls)]
-    fig.add_trace(go.Scatter(x=a, y=first[0]["y"], name="TL (theory)", hovertemplate=hover,
-                             line={"color": COLORS["TL"]}), row=1, col=1)
-    fig.add_trace(go.Scatter(x=a, y=first[1]["y"], name="RF (theory)", hovertemplate=hover,
-                             line={"color": COLORS["RF"], "dash": "dash"}), row=1, col=1)
-    fig.add_trace(go.Scatter(x=a, y=first[2]["y"], name="gain ε_RF − ε_TL",
-                             hovertemplate=hover, line={"color": COLORS["gain"]},
-                             fill="tozeroy", fillcolor="rgba(1, 115, 178, 0.15)"),
-                  row=1, col=2)
+    for k, trace in enumerate(_theory_traces(theory.alphas, *(f["y"] for f in first[:3]))):
+        fig.add_trace(trace, row=1, col=1 + (k == 2))
     symbols = {"o": "circle", "s": "square", "^": "triangle-up", "v": "triangle-down"}
     for k, p in enumerate(protocols):
         style = protocol_style(p, hex_color=True)
@@ -414,14 +415,9 @@ def transfer_theory_explorer(
             x=first[3 + k]["x"], y=first[3 + k]["y"], mode="markers",
             name=f"{p} (simulation)", error_y={"array": first[3 + k]["error_y"]["array"]},
             marker={"color": style["color"], "symbol": symbols.get(style["marker"], "circle"),
-                    "size": 7}, hovertemplate=hover), row=1, col=1)
-    top = max(max(f[0]["y"].max(), f[1]["y"].max()) for f in frames.values())
-    gains = np.concatenate([f[2]["y"] for f in frames.values()])
-    pad = 0.05 * (gains.max() - gains.min() + 1e-9)
-    fig.update_xaxes(type="log", title_text="α = P_t / N")
-    fig.update_yaxes(title_text="test error (theory)", range=[0, 1.05 * top], row=1, col=1)
-    fig.update_yaxes(title_text="gain ε_RF − ε_TL", zeroline=True,
-                     range=[min(gains.min(), 0) - pad, max(gains.max(), 0) + pad], row=1, col=2)
+                    "size": 7}, hovertemplate=_HOVER), row=1, col=1)
+    _theory_axes(fig, max(max(f[0]["y"].max(), f[1]["y"].max()) for f in frames.values()),
+                 np.concatenate([f[2]["y"] for f in frames.values()]), "α = P_t / N")
     fig.update_layout(height=400, margin={"t": 10, "b": 10, "l": 60, "r": 20},
                       template="plotly_white",
                       legend={"orientation": "h", "y": -0.22, "x": 0})

@@ -49,7 +49,7 @@ from ._checks import (
 )
 from .data import Task
 from .diskcache import cached
-from .featuremap import NET_ACTIVATIONS, outputs
+from .featuremap import outputs
 from .specs import DEVICES, Recipe
 from .stats import error_and_stderr
 
@@ -101,8 +101,10 @@ class TwoLayerNet(torch.nn.Module):
     ----------
     N, K : int
         Input dimension and hidden width.
-    activation : str
-        ``phi``, one of ``NET_ACTIVATIONS`` (``erf`` by default).
+    activation : str or Activation
+        ``phi``, one of :data:`tlcourse.activations.NETWORK_ACTIVATIONS` (``erf`` by default),
+        checked here once: the network keeps its name (``activation``) and its record
+        (``phi``, :class:`~tlcourse.activations.Activation`), which the layers below trust.
     rng : int or numpy Generator
         Seed of the random start: ``W`` and ``v`` with i.i.d. ``N(0, 1)`` entries (so that the
         pre-activations ``W x / sqrt(N)`` and the output are of order one).
@@ -116,7 +118,7 @@ class TwoLayerNet(torch.nn.Module):
         self,
         N: int,
         K: int,
-        activation: str = "erf",
+        activation: str | activations.Activation = "erf",
         *,
         rng: RNGLike,
         dtype: torch.dtype = DTYPE,
@@ -125,22 +127,22 @@ class TwoLayerNet(torch.nn.Module):
         super().__init__()
         N = check_int(N, "N", low=1)
         K = check_int(K, "K", low=1)
-        check_choice(activation, "activation", NET_ACTIVATIONS)
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
         device = resolve_device("auto" if device is None else device)
         g = torch_generator(rng)  # CPU generator: the same start on every device
         self.W = torch.nn.Parameter(torch.randn(K, N, generator=g, dtype=dtype).to(device))
         self.v = torch.nn.Parameter(torch.randn(K, generator=g, dtype=dtype).to(device))
-        self.activation = activation
-        self._phi = activations.torch_fn(activation)
+        self.phi = activations.get(activation, network=True)  # the one check
+        self.activation = self.phi.name
+        self._phi = self.phi.torch
 
     @classmethod
     def from_weights(
         cls,
         W,
         v,
-        activation: str = "erf",
+        activation: str | activations.Activation = "erf",
         *,
         dtype: torch.dtype = DTYPE,
         device: torch.device | str | None = None,
@@ -242,7 +244,7 @@ def test_error(net: TwoLayerNet, X, y) -> tuple[float, float]:
         raise TypeError(f"net must be a TwoLayerNet, got {type(net).__name__}")
     X, y = check_samples(X, y, net.N)
     W, v = net.weights()
-    return error_and_stderr(outputs(W, v, X, net.activation), y)
+    return error_and_stderr(outputs(W, v, X, net.phi), y)
 
 
 test_error.__test__ = False  # not a pytest test, despite its name

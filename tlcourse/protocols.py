@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import networks, readout, specs
+from . import activations, networks, readout, specs
 from ._checks import RNGLike, as_generator, check_int, check_positive, check_samples
+from .activations import Activation
 from .data import Task, sample_counts
 from .featuremap import features, outputs
 from .networks import TwoLayerNet
@@ -60,7 +61,8 @@ def readout_net(
     The readout is :func:`tlcourse.readout.fit_readout` on ``features(W, X)`` with ``lam > 0``.
     ``like`` (optional) gives the dtype and device of the returned network.
     """
-    return _readout_net(W, X, y, check_positive(lam, "lam"), activation, like=like)
+    return _readout_net(W, X, y, check_positive(lam, "lam"),
+                        activations.get(activation, network=True), like=like)
 
 
 def random_first_layer(K: int, N: int, rng: RNGLike) -> np.ndarray:
@@ -209,7 +211,7 @@ def _penalty(recipe: Recipe, V: np.ndarray, y: np.ndarray, rng) -> float:
     return readout.select_lam(V, y, recipe.lam_grid, folds=recipe.cv_folds, rng=rng)
 
 
-def _readout_net(W, X, y, lam, activation: str, *, like: TwoLayerNet | None = None,
+def _readout_net(W, X, y, lam, activation: Activation, *, like: TwoLayerNet | None = None,
                  device=None, rng=0):
     """The network ``(W, v)``, ``v`` the readout on ``features(W, X)`` at ``lam`` (a number or
     a :class:`Recipe`, whose ``lam="cv"`` is chosen with ``rng``)."""
@@ -229,7 +231,7 @@ def _fit(proto: Protocol, source: TwoLayerNet, X: np.ndarray, y: np.ndarray,
     if not proto.trains:
         return source.clone()
     W_s = source.weights()[0]
-    act = source.activation
+    act = source.phi
     device = networks.resolve_device(recipe.device)  # where the target network lives
     if proto.frozen:
         W = W_s if proto.uses_source else random_first_layer(source.K, source.N, rng)
@@ -248,7 +250,7 @@ def _curve(proto: Protocol, source: TwoLayerNet, X, y, X_test, y_test, ns: list[
            rng: np.random.Generator, recipe: Recipe) -> list[dict]:
     """:func:`curve_on_samples` on checked arguments."""
     start = rng.bit_generator.seed_seq  # each size restarts the stream here
-    act = source.activation
+    act = source.phi
     records = []
     if proto.frozen:
         W = source.weights()[0] if proto.uses_source else random_first_layer(
@@ -284,7 +286,7 @@ def readout_records(name: str, V: np.ndarray, y: np.ndarray, V_test: np.ndarray,
 
 def _test_error(net: TwoLayerNet, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     W, v = net.weights()
-    return error_and_stderr(outputs(W, v, X, net.activation), y)
+    return error_and_stderr(outputs(W, v, X, net.phi), y)
 
 
 def _record(name: str, n: int, err: float, se: float, train_err: float) -> dict:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import activations
-from .._checks import check_choice, check_int
+from .._checks import check_int
 from . import Feedback, checker, close, first_mistake, function, numeric
 
 _EXACT_TOL = 1e-3  # an exact answer (closed form, quadrature) must be this close
@@ -28,15 +28,15 @@ def check_kappa1(value: float, activation: str = "sign", n_samples: int | None =
     mistakes (kappa1 squared, the wrong sign, kappa0 or kappa_star instead, the normalisation of a
     Gauss-Hermite rule or of the Gaussian density) are named.
     """
-    check_choice(activation, "activation", activations.ACTIVATIONS)
+    act = activations.get(activation)
     value = numeric(value, "value")
-    k = activations.kappas(activation)
+    k = act.kappas
     if n_samples is None:
         tol = _EXACT_TOL
     else:
         n_samples = check_int(n_samples, "n_samples", low=1)
         second = activations.gaussian_expectation(
-            lambda x: (x * activations.apply(activation, x)) ** 2
+            lambda x: (x * act(x)) ** 2
         )
         tol = max(4 * math.sqrt(max(second - k.kappa1**2, 0.0) / n_samples), _EXACT_TOL)
     ref = k.kappa1

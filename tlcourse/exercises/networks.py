@@ -17,8 +17,8 @@ import math
 import numpy as np
 
 from .. import activations, readout
-from .._checks import check_choice, check_fraction, check_positive
-from ..featuremap import NET_ACTIVATIONS, features
+from .._checks import check_fraction, check_positive
+from ..featuremap import features
 from ..firstlayer import alignment
 from . import Feedback, checker, close, first_mistake, function, numeric
 
@@ -31,7 +31,7 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
     a missing or wrong normalisation (``sqrt(K)`` for ``sqrt(N)``, an extra ``1/sqrt(K)``),
     a missing or different activation can each be named.
     """
-    check_choice(activation, "activation", NET_ACTIVATIONS)
+    activations.get(activation, network=True)
     function(fn, "fn", "(W, X, activation) -> features")
     g = np.random.default_rng(0)
     N, K, n = 12, 5, 7
@@ -66,7 +66,7 @@ def check_feature_map(fn, activation: str = "erf") -> Feedback:
     candidates += [
         (activations.apply(other, h / math.sqrt(N)), "activation",
          f"you applied {other}; this network uses {activation}.")
-        for other in NET_ACTIVATIONS if other != activation
+        for other in activations.NETWORK_ACTIVATIONS if other != activation
     ]
     found = first_mistake(candidates, lambda c: close(got, c, rtol=1e-6, atol=1e-9))
     if found is not None:

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .. import activations
-from .._checks import check_choice, check_positive
+from .._checks import check_positive
 from ..data import Task
 from ..theory import feature_covariances, input_moments, solve_gcm
 from . import Feedback, checker, close, first_mistake, function, numeric
@@ -38,7 +38,7 @@ def check_kappas(kappa0, kappa1: float | None = None, kappa_star: float | None =
     Names the usual slips: ``kappa_star`` squared or without removing ``kappa1^2``, ``kappa1``
     computed as ``E[phi'(xi)]`` with the wrong variance, coefficients in the wrong order.
     """
-    check_choice(activation, "activation", activations.ACTIVATIONS)
+    ref = activations.kappas(activation)  # checks the name
     packed = isinstance(kappa0, tuple | list) or getattr(kappa0, "ndim", 0) == 1
     if packed and kappa1 is None and kappa_star is None:  # one tuple, list or array of three
         if len(kappa0) != 3:
@@ -50,7 +50,6 @@ def check_kappas(kappa0, kappa1: float | None = None, kappa_star: float | None =
             return _unattempted(v)
     values = [numeric(v, n) for v, n in ((kappa0, "kappa0"), (kappa1, "kappa1"),
                                          (kappa_star, "kappa_star"))]
-    ref = activations.kappas(activation)
     refs = [ref.kappa0, ref.kappa1, ref.kappa_star]
     if close(values, refs, atol=_EXACT_TOL):
         return Feedback(True, f"kappa0 = {refs[0]:.4f}, kappa1 = {refs[1]:.4f}, "

@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import networks, stats
+from .. import activations, networks, stats
 from .. import protocols as _protocols
-from .._checks import check_choice, check_fraction, check_int, check_table
+from .._checks import check_fraction, check_int, check_table
 from ..data import sample_counts
-from ..featuremap import NET_ACTIVATIONS
 from ..jobs import check_n_jobs, run_jobs
 from ..specs import PROTOCOLS, Recipe, protocol_list
 from .files import ImageData
@@ -84,7 +83,7 @@ def real_learning_curves(
         _check_grouping(positive, data.classes, f"sources[{name!r}]")
     source_fraction = check_fraction(source_fraction, "source_fraction")
     test_fraction = check_fraction(test_fraction, "test_fraction")
-    check_choice(activation, "activation", NET_ACTIVATIONS)
+    activations.get(activation, network=True)
     protocols = protocol_list(protocols, hidden_layers=1)
     seeds = [check_int(s, "seeds", low=0) for s in ([seeds] if np.isscalar(seeds) else seeds)]
     if (not np.isscalar(ns) and len(ns) == 0) or not seeds:

@@ -29,28 +29,26 @@ import numpy as np
 
 from .. import activations
 from .._checks import RNGLike, as_generator, check_choice, check_int
+from ..activations import REGISTRY, Activation
 from ..data import Task
-from ..featuremap import NET_ACTIVATIONS, features
+from ..featuremap import features
 
 METHODS = ("analytic", "monte-carlo")
-ODD_ACTIVATIONS = ("sign", "erf", "tanh", "linear")  # centred features: E sigma(xi) = 0
-ANALYTIC_DATA = ("sign", "erf", "linear")  # data nonlinearities with exact input moments
-ANALYTIC_ACTIVATIONS = ("erf", "linear")  # network activations with an exact Omega
 
 
-def _check_odd(name: str, what: str) -> None:
-    if name not in ODD_ACTIVATIONS:
+def _centred(f: Activation, what: str) -> Activation:
+    """``f`` if it is odd (centred features, :attr:`~tlcourse.activations.Activation.odd`)."""
+    if not f.odd:
+        odd = [name for name, a in REGISTRY.items() if a.odd]
         raise ValueError(
-            f"{what} must be an odd activation {list(ODD_ACTIVATIONS)} (centred features), got "
-            f"{name!r}: a non-zero mean such as relu's is not part of this Gaussian covariate model"
+            f"{what} must be an odd activation {odd} (centred features), got {f.name!r}: a "
+            "non-zero mean such as relu's is not part of this Gaussian covariate model"
         )
+    return f
 
 
-def _arcsin_kernel(S: np.ndarray) -> np.ndarray:
-    """``E[erf(a) erf(b)]`` for centred Gaussians with covariance ``S``: entrywise arcsin law."""
-    d = 1.0 + 2.0 * np.diag(S)
-    R = 2.0 * S / np.sqrt(np.outer(d, d))
-    return (2.0 / math.pi) * np.arcsin(np.clip(R, -1.0, 1.0))
+def _analytic(what: str) -> list[str]:
+    return [name for name, a in REGISTRY.items() if a.analytic and (what == "data" or a.network)]
 
 
 def input_moments(task: Task, *, linearised: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +60,9 @@ def input_moments(task: Task, *, linearised: bool = False) -> tuple[np.ndarray, 
       (diagonal exactly 1); ``E[x_i c] = sqrt(2/pi) F_i / |F_i|`` (Stein, per column);
     - ``erf``: ``Sigma_x`` by the arcsin kernel of ``S``; ``E[x_i c] = E[erf'(u_i)] F_i/sqrt(D)``
       with ``E[erf'(u_i)] = (2/sqrt(pi)) / sqrt(1 + 2 S_ii)``;
-    - ``linear``: ``Sigma_x = S``, ``E[x c^T] = F^T / sqrt(D)``.
+    - ``linear``: ``Sigma_x = S``, ``E[x c^T] = F^T / sqrt(D)``
+
+    (the ``kernel`` and ``slope`` of each :class:`~tlcourse.activations.Activation`).
 
     ``linearised=True`` returns the textbook form instead, for any odd ``sigma``:
     ``Sigma_x = kappa1^2 S + kappa_star^2 I``, ``E[x c^T] = kappa1 F^T / sqrt(D)``; it ignores
@@ -70,30 +70,20 @@ def input_moments(task: Task, *, linearised: bool = False) -> tuple[np.ndarray, 
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
-    sigma = task.activation
-    _check_odd(sigma, "the task's activation")
+    sigma = _centred(REGISTRY[task.activation], "the task's activation")  # a checked name
     F, D = task.F, task.D
     S = F.T @ F / D
     if linearised:
-        k = activations.kappas(sigma)
+        k = sigma.kappas
         Sigma_x = k.kappa1**2 * S
         Sigma_x[np.diag_indices_from(Sigma_x)] += k.kappa_star**2
         return Sigma_x, k.kappa1 * F.T / math.sqrt(D)
-    if sigma not in ANALYTIC_DATA:
+    if not sigma.analytic:
         raise ValueError(
-            f"exact input moments exist for activations {list(ANALYTIC_DATA)}, not {sigma!r}: "
-            "use method='monte-carlo' or linearised=True"
+            f"exact input moments exist for activations {_analytic('data')}, not "
+            f"{sigma.name!r}: use method='monte-carlo' or linearised=True"
         )
-    s = np.sqrt(np.diag(S))
-    if sigma == "linear":
-        return S, F.T / math.sqrt(D)
-    if sigma == "sign":
-        r = S / np.outer(s, s)
-        Sigma_x = (2.0 / math.pi) * np.arcsin(np.clip(r, -1.0, 1.0))
-        np.fill_diagonal(Sigma_x, 1.0)
-        return Sigma_x, math.sqrt(2.0 / math.pi) * (F / (s * math.sqrt(D))).T
-    stein = (2.0 / math.sqrt(math.pi)) / np.sqrt(1.0 + 2.0 * s**2)  # erf
-    return _arcsin_kernel(S), (stein * F / math.sqrt(D)).T
+    return sigma.kernel(S), (sigma.slope(np.diag(S)) * F / math.sqrt(D)).T
 
 
 def _check_W(W, task: Task) -> np.ndarray:
@@ -134,31 +124,27 @@ def feature_covariances(
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     W = _check_W(W, task)
     check_choice(method, "method", METHODS)
-    check_choice(activation, "activation", NET_ACTIVATIONS)
-    _check_odd(activation, "activation")
-    _check_odd(task.activation, "the task's activation")
+    phi = _centred(activations.get(activation, network=True), "activation")
+    _centred(REGISTRY[task.activation], "the task's activation")
     if method == "monte-carlo":
         n_samples = check_int(n_samples, "n_samples", low=2)
         batch_size = check_int(batch_size, "batch_size", low=1)
-        return _monte_carlo(W, task, activation, n_samples, batch_size, as_generator(rng),
+        return _monte_carlo(W, task, phi, n_samples, batch_size, as_generator(rng),
                             return_stderr)
     if return_stderr:
         raise ValueError("return_stderr=True needs method='monte-carlo' (the analytic route is "
                          "exact, with no sampling error)")
-    if activation not in ANALYTIC_ACTIVATIONS:
+    if not phi.analytic:
         raise ValueError(
-            f"analytic covariances exist for activation in {list(ANALYTIC_ACTIVATIONS)}, not "
-            f"{activation!r}: use method='monte-carlo'"
+            f"analytic covariances exist for activation in {_analytic('network')}, not "
+            f"{phi.name!r}: use method='monte-carlo'"
         )
     Sigma_x, xc = input_moments(task, linearised=linearised)
     N = task.N
     Sigma_h = W @ Sigma_x @ W.T / N
     Sigma_h = 0.5 * (Sigma_h + Sigma_h.T)
     C = W @ xc / math.sqrt(N)
-    if activation == "linear":
-        return Sigma_h, C
-    stein = (2.0 / math.sqrt(math.pi)) / np.sqrt(1.0 + 2.0 * np.diag(Sigma_h))
-    return _arcsin_kernel(Sigma_h), stein[:, None] * C
+    return phi.kernel(Sigma_h), phi.slope(np.diag(Sigma_h))[:, None] * C
 
 
 def _monte_carlo(W, task, activation, n_samples, batch_size, rng, return_stderr=False):
@@ -205,6 +191,7 @@ def covariance_errors(
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     W = _check_W(W, task)
+    phi = activations.get(activation, network=True)
     n_samples = check_int(n_samples, "n_samples", low=4)
     names = list(candidates)
     mats = [np.asarray(candidates[k], dtype=np.float64) for k in names]
@@ -221,7 +208,7 @@ def covariance_errors(
     for b, start in enumerate(range(0, n_samples, batch_size)):
         size = min(batch_size, n_samples - start)
         C = gen.standard_normal((size, task.D))
-        g = features(W, task.inputs(C), activation)
+        g = features(W, task.inputs(C), phi)
         halves[b % 2] += g.T @ g
         for p, (i, j) in enumerate(pairs):
             t = np.einsum("nk,kl,nl->n", g, mats[i] - mats[j], g)

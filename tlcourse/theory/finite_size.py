@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .. import activations
 from .._checks import RNGLike, as_generator, check_int, check_positive
 from ..data import Task, sample_counts
 from ..featuremap import features
@@ -85,8 +86,8 @@ def surrogate_map(Omega, Phi) -> np.ndarray:
 
 def paired_run(
     W, task: Task, alphas, *, lam: float, rng: RNGLike, n_test: int,
-    covariances: tuple[np.ndarray, np.ndarray], activation: str = "erf", theory=None,
-    surrogate: bool = True,
+    covariances: tuple[np.ndarray, np.ndarray],
+    activation: str | activations.Activation = "erf", theory=None, surrogate: bool = True,
 ) -> pd.DataFrame:
     """One seed of theory against simulation on the frozen layer ``W`` (K, N), paired.
 
@@ -163,6 +164,7 @@ def random_features_theory(
     from .transfer import best_penalty
 
     alphas = [check_positive(a, "alphas") for a in np.atleast_1d(alphas)]
+    activation = activations.get(activation, network=True)  # once for every seed
     if isinstance(lam, str) and lam != "best":
         raise ValueError(f"lam must be a number > 0 or 'best', got {lam!r}")
     rows = []
@@ -196,6 +198,7 @@ def paired_runs(
     """
     from .equivalence import feature_covariances
 
+    activation = activations.get(activation, network=True)  # once for every seed
     random = isinstance(W, tuple)
     if random:
         if len(W) != 2 or W[0] != "random":
