@@ -187,17 +187,22 @@ def bayes_optimal_error(
 ) -> np.ndarray:
     """The Bayes-optimal test error at ``alphas = P / N`` (against the clean teacher's labels).
 
-    A learner on ``P = alpha N`` target samples of latent dimension ``D`` (``alpha N / D``
-    samples per latent dimension) can do no better, in the high-dimensional limit:
+    A learner on ``P = alpha N`` target samples of latent dimension ``D`` (the target's,
+    ``alpha N / D`` samples per latent dimension) can do no better, in the high-dimensional
+    limit:
 
     - ``prior="scratch"``: a learner that ignores the source (``theta_t ~ N(0, I)``;
       ``teacher_perturbation`` is checked but plays no part);
     - ``prior="source"``: a learner that knows the source teacher ``theta_s`` and the
       perturbation ``delta = teacher_perturbation`` of a teacher-perturbed target
-      (``theta_t ~ N(sqrt(1 - delta) theta_s, delta I)``, as :func:`tlcourse.data.make_target`).
+      (``theta_t ~ N(sqrt(1 - delta) theta_s, delta I)``, as :func:`tlcourse.data.make_target`;
+      it still bounds targets whose features were also changed or latent directions removed,
+      whose rule in latent space is the same, but not targets with latent directions added).
 
-    ``label_noise`` in [0, 1/2): each target label flipped with that probability.
-    ``alphas``: a number or a 1-d array of numbers >= 0; returns the errors in the same shape.
+    ``label_noise`` in [0, 1/2): each target label flipped with that probability (the
+    training labels; against test labels flipped alike, an error ``e`` on clean labels becomes
+    ``p + (1 - 2p) e``). ``alphas``: a number or a 1-d array of numbers >= 0; returns the
+    errors in the same shape.
     """
     a = np.asarray(alphas)
     if a.dtype.kind not in "iuf" or a.ndim > 1:
@@ -227,7 +232,8 @@ def bound_gaps(df, *, D: int, N: int, teacher_perturbation: float = 0.0,
     ``D`` and input dimension ``N``, teacher perturbation and label noise as given. A protocol
     that reads the source network (``uses_source`` in :data:`tlcourse.specs.PROTOCOLS`: TL,
     FT, 0-shot) is held to the ``"source"`` bound, the others (2L, RF) to the ``"scratch"``
-    bound. Returns the rows of :func:`tlcourse.stats.summarize` (``protocol, alpha,
+    bound. The table's test errors must be measured on clean target labels, as the bounds
+    are. Returns the rows of :func:`tlcourse.stats.summarize` (``protocol, alpha,
     test_error, sem, seeds``) with columns ``prior``, ``bound`` and ``gap = test_error -
     bound`` (positive: above the bound, as it must be up to sampling error).
     """
