@@ -1,10 +1,13 @@
-"""What one training costs: wall time and peak memory against the sizes N, K and P.
+"""What one training costs: time and peak memory against the sizes N, K and P.
 
 :func:`training_cost` trains the course's network once (:func:`tlcourse.networks.train`,
 full-batch AdamW in float32) on ``P`` fresh samples of a hidden-manifold task of input dimension
 ``N`` with ``K`` hidden units, and measures
 
 - ``seconds``: the wall time of the training alone (sampling excluded);
+- ``cpu_seconds``: the processor time the process spent in that training, all its threads (the
+  memory watcher's included): unlike the wall time it does not grow when other programs share
+  the machine's cores;
 - ``peak_mb``: the peak of the process's resident memory above its level before the samples were
   drawn (samples, their float32 copy, network, optimiser state and the activations of a step),
   read every millisecond by a background thread: the memory one training adds to a process.
@@ -81,7 +84,8 @@ def training_cost(N: int, K: int, P: int, *, epochs: int = 50, device: str = "au
 
     The task is ``make_source(D = N // 2, N)``; ``epochs`` full-batch steps on ``device``
     (:func:`tlcourse.networks.resolve_device`). Returns ``{"N", "K", "P", "epochs", "seconds",
-    "peak_mb"}`` (``peak_mb``: resident memory added during sampling and training, in MB).
+    "cpu_seconds", "peak_mb"}`` (``peak_mb``: resident memory added during sampling and
+    training, in MB; ``cpu_seconds``: the process's processor time during the training).
     """
     N = check_int(N, "N", low=2)
     K = check_int(K, "K", low=1)
@@ -92,12 +96,13 @@ def training_cost(N: int, K: int, P: int, *, epochs: int = 50, device: str = "au
     with _PeakRSS() as memory:
         X, y = task.sample(P, rng=rng + 1)
         net = TwoLayerNet(N, K, rng=rng + 2, device=device)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         train(net, X, y, epochs=epochs, rng=rng + 3, device=device, check_input=False)
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
     del X, y, net
     return {"N": N, "K": K, "P": P, "epochs": epochs, "seconds": seconds,
-            "peak_mb": (memory.peak - memory.start) / 1e6}
+            "cpu_seconds": cpu_seconds, "peak_mb": (memory.peak - memory.start) / 1e6}
 
 
 def cost_table(base: tuple[int, int, int], factors, *, epochs: int = 50,
