@@ -44,11 +44,11 @@ import pandas as pd
 import torch
 
 from . import activations, networks, stats
-from ._checks import RNGLike, as_generator, check_array, check_choice, check_int, check_samples
+from ._checks import RNGLike, as_generator, check_array, check_int, check_samples
 from .curves import sweep
 from .data import Task
 from .diskcache import cached
-from .featuremap import NET_ACTIVATIONS, features
+from .featuremap import features
 from .networks import DTYPE, TwoLayerNet, resolve_device, torch_generator
 from .protocols import _penalty, _record, _sizes, readout_records
 from .readout import fit_readout
@@ -62,7 +62,7 @@ class DeepNet(torch.nn.Module):
     Parameters ``W1`` (K1, N), ``W2`` (K2, K1) and ``v`` (K2,); :meth:`weights` returns them as
     float64 NumPy arrays, :meth:`from_weights` builds a network from them. The random start
     (``rng``) has i.i.d. ``N(0, 1)`` entries, so every pre-activation is of order one.
-    ``activation`` is one of :data:`~tlcourse.featuremap.NET_ACTIVATIONS` (``erf`` by default);
+    ``activation`` is one of :data:`~tlcourse.activations.NETWORK_ACTIVATIONS` (``erf`` by default);
     ``dtype`` float32 (default) or float64; ``device`` as for
     :class:`~tlcourse.networks.TwoLayerNet`.
     """
@@ -71,7 +71,7 @@ class DeepNet(torch.nn.Module):
                  dtype: torch.dtype = DTYPE, device: torch.device | str | None = None):
         super().__init__()
         sizes = [check_int(k, name, low=1) for k, name in ((N, "N"), (K1, "K1"), (K2, "K2"))]
-        check_choice(activation, "activation", NET_ACTIVATIONS)
+        activations.get(activation, network=True)  # the one check of the name
         if dtype not in (torch.float32, torch.float64):
             raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
         device = resolve_device("auto" if device is None else device)
@@ -179,7 +179,7 @@ def train_source(task: Task, n_samples: int, K1: int, K2: int, *, rng: RNGLike,
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
     n_samples = check_int(n_samples, "n_samples", low=1)
     K1, K2 = check_int(K1, "K1", low=1), check_int(K2, "K2", low=1)
-    check_choice(activation, "activation", NET_ACTIVATIONS)
+    activations.get(activation, network=True)
     recipe = Recipe.from_settings(recipe, **settings)
     recipe = recipe.replace(device=resolve_device(recipe.device).type)  # part of the cache key
     if cache is not False and (isinstance(rng, bool) or not isinstance(rng, int | np.integer)):
