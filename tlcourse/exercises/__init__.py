@@ -112,7 +112,7 @@ class NotJudged(Exception):
 
 def numeric(value, name: str, *, shape: tuple | None = ()) -> float | np.ndarray:
     """A student's ``value`` as a finite float (``shape=()``) or a finite float64 array of
-    ``shape`` (``None``: any shape), else :class:`NotJudged` naming ``name`` and the problem.
+    ``shape`` (``None``: any shape, a 0-d array for a single number), else :class:`NotJudged` naming ``name`` and the problem.
 
     Nothing is coerced: a string, a boolean, ``None`` or a ragged list is not a number.
     """
@@ -141,7 +141,7 @@ def numeric(value, name: str, *, shape: tuple | None = ()) -> float | np.ndarray
             raise NotJudged(Feedback(False, f"{name} is {what}.", "nan"))
         raise NotJudged(Feedback(False, f"{name} has {int(bad.sum())} of {arr.size} entries "
                                  "that are NaN or infinite.", "nan"))
-    return float(arr) if arr.ndim == 0 else arr
+    return float(arr) if shape == () else arr  # shape=None: always an array, 0-d included
 
 
 def function(value, name: str, signature: str) -> Callable:
