@@ -14,6 +14,7 @@ build (``tools/execute_chapters.py --executed``), so that the test run executes 
 """
 
 import os
+import re
 import sys
 
 os.environ.setdefault("TLCOURSE_SIZE", "fast")
@@ -29,6 +30,7 @@ from unittest import mock  # noqa: E402
 
 import jupytext  # noqa: E402
 import nbval.plugin  # noqa: E402
+import pytest  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellExecutionComplete  # noqa: E402
 
@@ -147,19 +149,80 @@ def pytest_collect_file(file_path, parent):
 # each file's tests in their own order. With `--dist loadfile --no-loadscope-reorder` (make
 # test's first stage) xdist hands out files in this order, so no worker ends the run alone on a
 # long chapter. Only the order changes: a missing or renamed name here costs time, nothing else.
-SLOWEST_CHAPTERS = ("when_transfer_helps", "negative_transfer", "real_data", "replica",
-                    "protocols", "gaussian_equivalence", "real_data_intro")
+# (label_noise and depth, Part V, at most a minute each: their rank is a guess until measured)
+SLOWEST_CHAPTERS = ("when_transfer_helps", "negative_transfer", "label_noise", "depth",
+                    "real_data", "replica", "protocols", "gaussian_equivalence",
+                    "real_data_intro")
+# The same for the tests (make test's third stage, `--dist loadgroup --no-loadscope-reorder`,
+# where the tests that share an expensive fixture form one work unit, :func:`work_unit`): the
+# longest tests and units first, by the first words of their node ids, longest first (seconds on
+# two idle cores in `make test`); then the rest in their order; the pages of test_html.py last
+# (a few seconds each: they even out the two workers' ends).
+SLOWEST_TESTS = (
+    "tests/test_pdf.py",  # the PDF printed once (~40 s), then read (~20 s)
+    "tests/test_html.py::test_static_explorers_move",  # ~40 s
+    "tests/test_autograder.py",  # ~30 s: the autograder exported, two submissions graded
+    "tests/test_student_edition.py::test_tiny",  # ~20 s: two editions of a tiny book built
+    "tests/test_jupyterlab.py",  # ~15 s: JupyterLab started
+    "tests/test_html.py::test_plotly_figures_move_offline",  # ~15 s
+    "tests/test_starters.py::test_starter_runs",  # 3-12 s each, a kernel each
+)
+PAGE_TESTS = ("tests/test_html.py::test_page_renders_offline",
+              "tests/test_html.py::test_nothing_clipped")
 
 
-def _run_order(item) -> int:
-    """Rank of an item's file: the slowest chapters by rank, then other chapters, then tests."""
+def _run_order(item) -> tuple[int, int]:
+    """Rank of an item: the slowest chapters by rank, then other chapters, then the slowest
+    tests by rank, then the other tests, then test_html.py's pages."""
     path = Path(str(item.fspath))
-    if path.suffix != ".md":
-        return len(SLOWEST_CHAPTERS) + 1
-    if path.stem in SLOWEST_CHAPTERS:
-        return SLOWEST_CHAPTERS.index(path.stem)
-    return len(SLOWEST_CHAPTERS)
+    if path.suffix == ".md":
+        rank = SLOWEST_CHAPTERS.index(path.stem) if path.stem in SLOWEST_CHAPTERS else None
+        return 0, len(SLOWEST_CHAPTERS) if rank is None else rank
+    ranks = [k for k, prefix in enumerate(SLOWEST_TESTS) if item.nodeid.startswith(prefix)]
+    if ranks:
+        return 1, ranks[0]
+    return 1, len(SLOWEST_TESTS) + item.nodeid.startswith(PAGE_TESTS)
 
 
 def pytest_collection_modifyitems(config, items):
     items.sort(key=_run_order)  # stable: each file keeps its tests' order
+
+
+# Tests that share a fixture too costly to make twice (scope="module": made once per worker),
+# by the first words of their node ids: xdist sends each group to one worker ...
+SHARED_FIXTURES = (
+    "tests/test_pdf.py",  # the PDF
+    "tests/test_jupyterlab.py",  # JupyterLab serving a starter
+    "tests/test_autograder.py",  # the two graded submissions
+    "tests/test_student_edition.py::test_tiny",  # the tiny book's two editions
+)
+# ... and test_html.py's two tests of a page, which read one visit of the page (its `visit`)
+PAGE_VISIT = re.compile(r"tests/test_html\.py::test_(?:page_renders_offline|nothing_clipped)"
+                        r"\[(.+)\]")
+
+
+def work_unit(nodeid: str) -> str:
+    """The group of tests that one xdist worker runs together, named by its first test's words."""
+    shared = [prefix for prefix in SHARED_FIXTURES if nodeid.startswith(prefix)]
+    if shared:
+        return shared[0]
+    page = PAGE_VISIT.match(nodeid)
+    return f"visit of {page.group(1)}" if page else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (make test's third stage) groups the tests by :func:`work_unit`.
+
+    (xdist's own groups, by its ``xdist_group`` mark, do not work with pytest 9: xdist 3.8
+    names a marked test's group in its ``_nodeid``, which pytest 9 no longer reads.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SharedFixtureScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            unit = work_unit(nodeid)
+            return super()._split_scope(nodeid) if unit == nodeid else unit
+
+    return SharedFixtureScheduling(config, log)

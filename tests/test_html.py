@@ -9,17 +9,19 @@ tests read it when ``TLCOURSE_BOOK_BUILT=1`` and skip otherwise (fail in CI). Th
   address sent to a closed proxy) and any request leaving loopback a failure: no JavaScript
   error or failed request; maths typeset by the book's own MathJax (no raw ``$$``, ``\\(``,
   ``\\[``, ``\\begin`` left, no MathJax error); every image loaded; the widget state the build
-  embedded rendered (an explorer shows its figure); exercises and dropdown solutions present
-  (as many as the chapter's source declares), each solution opening on a click.
-  A full-page screenshot of each page (JPEG, at most 20000 px tall) lands in
-  ``<book out>/screenshots/`` for a person to look at;
+  embedded rendered (an explorer shows its figure), and no ipywidgets slider (it would move
+  nothing without a kernel); exercises and dropdown solutions present (as many as the
+  chapter's source declares), each solution opening on a click. A full-page screenshot of
+  each page (JPEG, at most 20000 px tall) lands in ``<book out>/screenshots/`` for a person to
+  look at. Each page is opened once (one browser per xdist worker) for these checks and for
+  the clipping checks below (``visit``);
 - every internal link, cross-reference and asset of the built HTML resolves (no 404 in the book);
 - every chapter offers its executed notebook (.ipynb) for download and a Binder launch button;
 - nothing is clipped: every display equation, printed output and code block fits its box at
   1280 px, and at 390 px scrolls inside its own box rather than being cut off
   (test_nothing_clipped says how);
-- the static explorers move without a kernel and no page shows a slider that moves nothing
-  (test_static_explorers_move); figures stay readable in the theme's dark mode.
+- the static explorers move without a kernel (test_static_explorers_move); figures stay
+  readable in the theme's dark mode.
 
 Without ``chromium`` the browser tests skip locally and fail in CI (``CI=true``; ``.ci/run``
 installs it).
@@ -295,21 +297,51 @@ def _watched_page(browser_context):
     return page, outside, errors
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_page_renders_offline(docname: str, server: str, browser_context, html_dir: Path) -> None:
+def visit_page(docname: str, server: str, browser_context, html_dir: Path) -> dict:
+    """What a reader's visit of the page shows: requests outside the book and JavaScript errors
+    (``outside``, ``errors``), what never finished (``unfinished``), what the page holds once
+    settled (``found``), how many solutions opened on a click (``opened``), the Predict boxes'
+    look (``predict``, None without one); then, solutions and folded cells opened, the blocks
+    clipped at each width (``clipped``, :data:`CLIPPED_JS`; the errors are those seen before
+    the width changes). A screenshot is saved on the way."""
     page, outside, errors = _watched_page(browser_context)
     try:
         page.goto(server + f"{docname}.html", wait_until="load", timeout=TIMEOUT_MS)
         unfinished = settle(page)
         found = page.evaluate(INSPECT_JS)
+        found["dead_sliders"] = page.evaluate(DEAD_SLIDERS_JS)
         SHOTS.mkdir(parents=True, exist_ok=True)
         take_screenshot(page, screenshot_path(docname))
         opened = open_solutions(page)
-        # (last: it adds a note box to the page, to compare the Predict boxes with)
         predict = (page.evaluate(PREDICT_STYLE_JS) if has_predict_box(html_dir, docname)
                    else None)
+        errors = list(errors)
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        clipped = []
+        for width in (WIDE, PHONE):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(300)  # the layout follows the new width
+            clipped += [f"{width}px: {p}" for p in page.evaluate(CLIPPED_JS, width == WIDE)]
     finally:
         page.close()
+    return {"outside": outside, "errors": errors, "unfinished": unfinished, "found": found,
+            "opened": opened, "predict": predict, "clipped": clipped}
+
+
+@pytest.fixture(scope="session")
+def visit(server: str, browser_context, html_dir: Path):
+    """``visit(docname)``: :func:`visit_page`'s record of the page, made once in this process.
+
+    test_page_renders_offline and test_nothing_clipped read the same visit of a page; make
+    test's third stage runs both on one xdist worker (conftest.py, :func:`work_unit`)."""
+    return functools.cache(lambda docname: visit_page(docname, server, browser_context, html_dir))
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_renders_offline(docname: str, visit) -> None:
+    seen = visit(docname)
+    outside, errors, unfinished = seen["outside"], seen["errors"], seen["unfinished"]
+    found, opened, predict = seen["found"], seen["opened"], seen["predict"]
 
     # the network is off: nothing may have been asked of it (assets come from the book itself)
     assert not outside, f"requests outside the book: {outside}"
@@ -342,6 +374,9 @@ def test_page_renders_offline(docname: str, server: str, browser_context, html_d
     assert rendered == views, f"widgets rendered from the embedded state: {rendered} of {views}"
     assert not found["widgets_invisible"], f"{found['widgets_invisible']} widget(s) drawn flat"
     assert not found["empty_widget_outputs"], "an explorer's output area is empty"
+    # no ipywidgets slider: without a kernel it would move nothing (the static explorers move:
+    # test_static_explorers_move)
+    assert not found["dead_sliders"], f"{found['dead_sliders']} ipywidgets slider(s) shown"
 
     # exercises: all those of the source, each with a working dropdown solution
     n_exercises, n_solutions = declared_exercises(docname)
@@ -481,7 +516,9 @@ PREDICT_STYLE_JS = r"""
   };
   const titles = [...document.querySelectorAll("div.admonition.predict > .admonition-title")]
                    .map((t) => t.textContent.trim());
-  return {predict: look(predict), note: look(note), titles};
+  const seen = {predict: look(predict), note: look(note), titles};
+  note.remove();
+  return seen;
 }
 """
 
@@ -502,6 +539,7 @@ def test_chapters_have_predict_boxes(html_dir: Path) -> None:
 
 PLOTLY_TIMEOUT_MS = 60_000  # a page with plotly.js (4.8 MB) on a busy machine
 FIGURES = ".plotly-graph-div:not(.tlx-plot)"  # (the static explorers: test_static_explorers_move)
+PLOTLY_FIGURE = re.compile(r'class="(?![^"]*\btlx-plot\b)[^"]*\bplotly-graph-div\b')  # in HTML
 PLOTLY_STATE_JS = r"""
 (i) => {
   const gd = document.querySelectorAll(".plotly-graph-div:not(.tlx-plot)")[i];
@@ -522,7 +560,7 @@ def test_plotly_figures_move_offline(server: str, browser_context, html_dir: Pat
     JavaScript error."""
     built = [d for d in PAGES if (html_dir / f"{d}.html").is_file()]  # (all, in a full build)
     pages = [d for d in built
-             if "plotly-graph-div" in (html_dir / f"{d}.html").read_text(encoding="utf-8")]
+             if PLOTLY_FIGURE.search((html_dir / f"{d}.html").read_text(encoding="utf-8"))]
     for chapter in ("book/when_transfer_helps", "book/negative_transfer"):
         if chapter in built:
             assert chapter in pages, f"{chapter} has no Plotly figure"
@@ -615,7 +653,7 @@ CLIPPED_JS = r"""
 
 
 @pytest.mark.parametrize("docname", PAGES)
-def test_nothing_clipped(docname: str, server: str, browser_context) -> None:
+def test_nothing_clipped(docname: str, visit) -> None:
     """Every display equation, printed output and code block of the page (solutions and folded
     cells opened) at two widths.
 
@@ -626,20 +664,7 @@ def test_nothing_clipped(docname: str, server: str, browser_context) -> None:
     (``overflow: hidden``); printed text wraps (tools/theme/tlcourse.css); the page itself
     never scrolls sideways. A failure names the page, the width, the kind of block, its cell or
     equation label, and its longest line (for an equation, its TeX)."""
-    page, _, _ = _watched_page(browser_context)
-    problems = []
-    try:
-        page.set_viewport_size({"width": WIDE, "height": 900})
-        page.goto(server + f"{docname}.html", wait_until="load", timeout=TIMEOUT_MS)
-        settle(page)
-        open_solutions(page)
-        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
-        for width in (WIDE, PHONE):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.wait_for_timeout(300)  # the layout follows the new width
-            problems += [f"{width}px: {p}" for p in page.evaluate(CLIPPED_JS, width == WIDE)]
-    finally:
-        page.close()
+    problems = visit(docname)["clipped"]
     assert not problems, f"{docname}:\n" + "\n".join(problems)
 
 
@@ -671,31 +696,28 @@ DEAD_SLIDERS_JS = r"""
   .filter((s) => s.checkVisibility()).length
 """
 EXPLORER_BYTES = 2_000_000  # page weight an explorer may add
+# a static explorer's element (every page loads tlcourse-explorer.js, not every page has one)
+EXPLORER = re.compile(r'class="[^"]*\btlcourse-explorer[\s"]')
 
 
 def test_static_explorers_move(server: str, browser_context, html_dir: Path) -> None:
     """Every static explorer of the book (tlcourse.interactive.OfflineExplorer) moves without a
     kernel: pressing a key on each of its sliders changes the setting shown and what is plotted
     (the data and the drawn paths); its slider values are shown whole at 1280 and 390 px; it
-    weighs at most 2 MB. And no page shows an ipywidgets slider, which would move nothing
-    without a kernel."""
+    weighs at most 2 MB. (test_page_renders_offline checks that no page shows an ipywidgets
+    slider, which would move nothing without a kernel.)"""
     built = [d for d in PAGES if (html_dir / f"{d}.html").is_file()]
-    text = {d: (html_dir / f"{d}.html").read_text(encoding="utf-8") for d in built}
+    pages = [d for d in built if EXPLORER.search((html_dir / f"{d}.html").read_text(
+        encoding="utf-8"))]
     if "book/chmm" in built:
-        assert "tlcourse-explorer" in text["book/chmm"], "chmm's explorer is not static"
+        assert "book/chmm" in pages, "chmm's explorer is not static"
     problems = []
-    for docname in built:
-        explorers = "tlcourse-explorer" in text[docname]
-        if not explorers and "widget-view+json" not in text[docname]:
-            continue
+    for docname in pages:
         page, outside, errors = _watched_page(browser_context)
         try:
             page.set_viewport_size({"width": WIDE, "height": 900})
             page.goto(server + f"{docname}.html", wait_until="load", timeout=PLOTLY_TIMEOUT_MS)
             settle(page)
-            dead = page.evaluate(DEAD_SLIDERS_JS)
-            if dead:
-                problems.append(f"{docname}: {dead} ipywidgets slider(s) that move nothing")
             n = page.evaluate("() => document.querySelectorAll('.tlcourse-explorer').length")
             if n:
                 page.wait_for_function(

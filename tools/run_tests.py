@@ -12,7 +12,10 @@
    every page, links, downloads; no solution in the student edition, nor behind any of its
    links), the starter notebooks run (after the chapters: the sweeps they share come from the
    curves' disk cache), a starter opened in JupyterLab in Chromium (MyST rendered), two
-   submissions graded by the autograder (``otter run``), and the book printed into one PDF.
+   submissions graded by the autograder (``otter run``), and the book printed into one PDF; two
+   workers, the longest tests first, the tests that share an expensive fixture (the PDF,
+   JupyterLab, the graded submissions, a page's visit in the browser) on one worker, so that
+   each is made once (``conftest.py``).
 
 Each stage prints a progress line when it starts and ends; the run ends with a one-line summary
 (tests passed/failed, chapters executed, book built, browser pages checked) and exits non-zero if
@@ -194,8 +197,8 @@ def run_all() -> int:
     if ok:
         browser = OUT / "stage3.xml"
         ok = stage(3, "the built book in headless Chromium, links; the student edition, starters",
-                   [python, "-m", "pytest", "-n", "2", *STAGE3_TESTS, "--dist", "load",
-                    f"--junitxml={browser}"],
+                   [python, "-m", "pytest", "-n", "2", *STAGE3_TESTS, "--dist", "loadgroup",
+                    "--no-loadscope-reorder", f"--junitxml={browser}"],
                    dict(env, TLCOURSE_BOOK_BUILT="1", TLCOURSE_BOOK_OUT=str(BOOK_OUT)))
         tally.add(browser)
 
