@@ -77,7 +77,7 @@ def test_a_stopped_iteration_warns():
     (dict(teacher=np.ones(9)), ValueError, "teacher must have length 10"),
     (dict(prior_mean=np.ones(3)), ValueError, "prior_mean must have length 10"),
     (dict(prior_variance=0.0), ValueError, "prior_variance must be finite and > 0"),
-    (dict(label_noise=0.6), ValueError, r"label_noise must lie in \[0, 0.5\)"),
+    (dict(label_noise=0.6), ValueError, r"label_noise must lie in 0 <= p < 1/2"),
     (dict(max_iter=0), ValueError, "max_iter"),
     (dict(C=np.full((20, 10), np.nan)), ValueError, "C must be finite"),
 ])

@@ -115,7 +115,7 @@ def test_a_stopped_iteration_warns_with_its_residual():
     (dict(N=2.5), TypeError, "N must be an integer"),
     (dict(prior="transfer"), ValueError, "prior must be one of"),
     (dict(teacher_perturbation=1.5), ValueError, r"teacher_perturbation must lie in \[0, 1\]"),
-    (dict(label_noise=0.5), ValueError, r"label_noise must lie in \[0, 0.5\)"),
+    (dict(label_noise=0.5), ValueError, r"label_noise must lie in 0 <= p < 1/2"),
     (dict(label_noise=-0.1), ValueError, "label_noise"),
     (dict(label_noise=True), TypeError, "label_noise"),
 ])

@@ -23,8 +23,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_ndtr, ndtr
 
-from ._checks import check_array, check_int, check_labels, check_positive, check_vector
-from .theory.bayes import check_label_noise
+from ._checks import (
+    check_array,
+    check_int,
+    check_label_noise,
+    check_labels,
+    check_positive,
+    check_vector,
+)
 
 
 class AMPConvergenceWarning(RuntimeWarning):

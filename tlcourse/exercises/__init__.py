@@ -112,7 +112,8 @@ class NotJudged(Exception):
 
 def numeric(value, name: str, *, shape: tuple | None = ()) -> float | np.ndarray:
     """A student's ``value`` as a finite float (``shape=()``) or a finite float64 array of
-    ``shape`` (``None``: any shape, a 0-d array for a single number), else :class:`NotJudged` naming ``name`` and the problem.
+    ``shape`` (``None``: any shape, a 0-d array for a single number), else :class:`NotJudged`
+    naming ``name`` and the problem.
 
     Nothing is coerced: a string, a boolean, ``None`` or a ragged list is not a number.
     """

@@ -47,7 +47,6 @@ uninformed start ``q_hat = 0``, the start of message passing (:mod:`tlcourse.amp
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -55,7 +54,14 @@ import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy.special import log_ndtr, ndtr
 
-from .._checks import check_choice, check_fraction, check_int, check_positive, check_table
+from .._checks import (
+    check_choice,
+    check_fraction,
+    check_int,
+    check_label_noise,
+    check_positive,
+    check_table,
+)
 from ..specs import PROTOCOLS
 from ..stats import summarize
 
@@ -90,16 +96,6 @@ class BayesResult:
     converged: bool
     iterations: int
     residual: float
-
-
-def check_label_noise(value) -> float:
-    """``label_noise`` as a float in [0, 1/2) (at 1/2 the labels carry no information)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"label_noise must be a real number in [0, 0.5), got {value!r}")
-    value = float(value)
-    if not 0.0 <= value < 0.5:  # also refuses NaN
-        raise ValueError(f"label_noise must lie in [0, 0.5), got {value}")
-    return value
 
 
 def _channel_integral(kappa: float, p: float) -> float:
