@@ -263,7 +263,7 @@ def test_paired_error_difference_is_calibrated():
 
 
 def test_paired_error_difference_checks_shapes():
-    with pytest.raises(ValueError, match="f_b must have length 3, got 4"):
+    with pytest.raises(ValueError, match=r"f_b must have length 3 \(that of f_a\), got 4"):
         stats.paired_error_difference(np.ones(3), np.ones(4), np.ones(3))
 
 

@@ -87,22 +87,27 @@ def check_array(x, name: str, *, ndim: int, shape: tuple | None = None) -> np.nd
     return x
 
 
-def check_vector(x, name: str, *, n: int | None = None, min_size: int = 1) -> np.ndarray:
-    """``x`` as a finite 1-d float64 array of length ``n`` (if given) and at least ``min_size``."""
+def check_vector(x, name: str, *, n: int | None = None, min_size: int = 1,
+                 like: str | None = None) -> np.ndarray:
+    """``x`` as a finite 1-d float64 array of length ``n`` (if given; ``like`` names the argument
+    whose length ``n`` is, for the message) and at least ``min_size``."""
     x = check_array(x, name, ndim=1)
     if n is not None and x.size != n:
-        raise ValueError(f"{name} must have length {n}, got {x.size}")
+        that = f" (that of {like})" if like else ""
+        raise ValueError(f"{name} must have length {n}{that}, got {x.size}")
     if x.size < min_size:
         raise ValueError(f"{name} must have at least {min_size} entries, got {x.size}")
     return x
 
 
-def check_labels(y, name: str = "y", *, n: int | None = None) -> np.ndarray:
-    """``y`` as a 1-d float64 array of labels in {-1, +1}, of length ``n`` if given.
+def check_labels(y, name: str = "y", *, n: int | None = None,
+                 like: str | None = None) -> np.ndarray:
+    """``y`` as a 1-d float64 array of labels in {-1, +1}, of length ``n`` if given (that of
+    the argument ``like``, named in the message).
 
     Other label sets (0/1, NaN, a column ``(n, 1)``) are refused: they would count as mistakes.
     """
-    y = check_vector(y, name, n=n)
+    y = check_vector(y, name, n=n, like=like)
     if not np.isin(y, (-1.0, 1.0)).all():
         bad = np.unique(y[~np.isin(y, (-1.0, 1.0))])[:5]
         raise ValueError(f"{name} must contain only -1 and +1 labels, got also {bad.tolist()}")

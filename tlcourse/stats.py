@@ -72,7 +72,7 @@ def error_and_stderr(f, y) -> tuple[float, float]:
     prediction. The standard error is ``sqrt(e (1 - e) / n)``.
     """
     f = check_vector(f, "f")
-    y = check_labels(y, "y", n=f.size)
+    y = check_labels(y, "y", n=f.size, like="f")
     wrong = np.where(f >= 0, 1.0, -1.0) != y
     e = float(wrong.mean())
     return e, math.sqrt(e * (1 - e) / wrong.size)
@@ -110,8 +110,8 @@ def paired_error_difference(f_a, f_b, y) -> tuple[float, float]:
     ``y`` in {-1, +1}, one length ``n >= 2``.
     """
     f_a = check_vector(f_a, "f_a", min_size=2)
-    f_b = check_vector(f_b, "f_b", n=f_a.size)
-    y = check_labels(y, "y", n=f_a.size)
+    f_b = check_vector(f_b, "f_b", n=f_a.size, like="f_a")
+    y = check_labels(y, "y", n=f_a.size, like="f_a")
     d = ((np.where(f_a >= 0, 1.0, -1.0) != y).astype(np.float64)
          - (np.where(f_b >= 0, 1.0, -1.0) != y))
     return float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
