@@ -77,7 +77,7 @@ def data_model_diagram(knobs: bool = False) -> Figure:
     _arrow(ax, (1.9, 1.85), (3.0, y_top), r"$F^\top c/\sqrt{D}$", "arrow:projection",
            label_offset=(-0.35, 0.1))
     _arrow(ax, (4.6, y_top), (5.45, y_top))
-    _arrow(ax, (7.35, y_top), (8.35, y_top), "elementwise", "arrow:elementwise")
+    _arrow(ax, (7.35, y_top), (8.35, y_top), "per entry", "arrow:elementwise", size=8)
     _arrow(ax, (1.9, 1.25), (3.0, y_bot))
     _arrow(ax, (4.6, y_bot), (6.7, y_bot), r"sign$(\theta \cdot c/\sqrt{D})$", "arrow:sign")
     if knobs:

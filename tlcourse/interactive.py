@@ -89,7 +89,7 @@ def _theory_traces(a, tl, rf, gain) -> list[go.Scatter]:
 def _theory_axes(fig: go.Figure, top: float, gains: np.ndarray, x_title: str) -> None:
     """Log alpha axes, test errors from 0 to ``top``, the gain axis around 0 and ``gains``."""
     pad = 0.05 * (gains.max() - gains.min() + 1e-9)
-    fig.update_xaxes(type="log", title_text=x_title)
+    fig.update_xaxes(type="log", dtick=1, title_text=x_title)  # powers of ten only
     fig.update_yaxes(title_text="test error (theory)", range=[0, 1.05 * top], row=1, col=1)
     fig.update_yaxes(title_text="gain ε_RF − ε_TL", zeroline=True,
                      range=[min(gains.min(), 0) - pad, max(gains.max(), 0) + pad], row=1, col=2)
@@ -176,7 +176,7 @@ def gain_map_figure(
     fig = go.Figure(data=[heatmap(knobs[0])])
     fig.frames = [go.Frame(data=[heatmap(k)], traces=[0], name=n)
                   for k, n in zip(knobs, names, strict=True)]
-    fig.update_xaxes(type="log", title_text="α = P_t / N")
+    fig.update_xaxes(type="log", dtick=1, title_text="α = P_t / N")
     fig.update_yaxes(title_text="knob value")
     fig.update_layout(height=HEIGHT, margin={"t": 20, "b": 10, "l": 60, "r": 20},
                       template="plotly_white", sliders=[_slider(names, "knob: ", 0)])
@@ -501,6 +501,7 @@ def task_pair_explorer(
         fig.update_yaxes(title_text=f"target {what} {short}", range=[-span, span], row=1,
                          col=col)
     fig.update_yaxes(title_text="overlap", range=[-0.05, 1.2], row=1, col=3)
+    fig.update_xaxes(tickangle=0, row=1, col=3)  # the bar names on two lines, read upright
     fig.update_layout(height=400, margin={"t": 10, "b": 10, "l": 60, "r": 10},
                       template="plotly_white", legend={"orientation": "h", "y": -0.2, "x": 0})
     return OfflineExplorer(fig, controls, frames,
