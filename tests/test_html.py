@@ -609,6 +609,7 @@ CLIPPED_JS = r"""
     equation: 'mjx-container[display="true"]',
     output: "div.cell_output pre, div.cell_output div.output.text_html",
     code: "div.highlight pre",
+    table: "article table",
   };
   const cut = (o) => o === "hidden" || o === "clip";
   const texOf = (el) => {
@@ -654,8 +655,8 @@ CLIPPED_JS = r"""
 
 @pytest.mark.parametrize("docname", PAGES)
 def test_nothing_clipped(docname: str, visit) -> None:
-    """Every display equation, printed output and code block of the page (solutions and folded
-    cells opened) at two widths.
+    """Every display equation, printed output, code block and table of the page (solutions and
+    folded cells opened) at two widths.
 
     At 1280 px (the book's reference width) each fits its box: nothing needs sideways
     scrolling, so every number the prose cites and every code line is seen at once. At 390 px
