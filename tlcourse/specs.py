@@ -229,8 +229,9 @@ PROTOCOLS: dict[str, Protocol] = {
 }
 
 
-def _names(hidden_layers: int | None) -> list[str]:
-    """The protocols for networks with ``hidden_layers`` hidden layers (``None``: all)."""
+def protocol_names(hidden_layers: int | None = None) -> list[str]:
+    """The names of the protocols for networks with ``hidden_layers`` hidden layers (1: TL, FT,
+    2L, RF, 0-shot; 2: TL1, TL2, FT2, 3L; ``None``: all), in the order of :data:`PROTOCOLS`."""
     return [p for p, spec in PROTOCOLS.items()
             if hidden_layers is None or spec.hidden_layers == hidden_layers]
 
@@ -238,7 +239,7 @@ def _names(hidden_layers: int | None) -> list[str]:
 def protocol(name, *, hidden_layers: int | None = None) -> Protocol:
     """The :class:`Protocol` called ``name``; a clear error for an unknown name, or for one of
     networks of another depth than ``hidden_layers`` (1 or 2; ``None``: any)."""
-    return PROTOCOLS[check_choice(name, "protocol", _names(hidden_layers))]
+    return PROTOCOLS[check_choice(name, "protocol", protocol_names(hidden_layers))]
 
 
 def protocol_list(protocols, name: str = "protocols", *,
@@ -248,7 +249,7 @@ def protocol_list(protocols, name: str = "protocols", *,
     names = [protocols] if isinstance(protocols, str) else list(protocols)
     if not names:
         raise ValueError(f"{name} must name at least one protocol")
-    allowed = _names(hidden_layers)
+    allowed = protocol_names(hidden_layers)
     for p in names:
         check_choice(p, name, allowed)
     return names
@@ -301,4 +302,5 @@ FRACTION_KNOBS = tuple(name for name, k in KNOBS.items() if k.fraction)
 
 
 __all__ = ["CV_FOLDS", "DEVICES", "FRACTION_KNOBS", "KNOBS", "LAM", "LAM_GRID", "OPTIMIZERS",
-           "PROTOCOLS", "Knob", "Protocol", "Recipe", "protocol", "protocol_list"]
+           "PROTOCOLS", "Knob", "Protocol", "Recipe", "protocol", "protocol_list",
+           "protocol_names"]
