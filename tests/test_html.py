@@ -609,7 +609,7 @@ CLIPPED_JS = r"""
     equation: 'mjx-container[display="true"]',
     output: "div.cell_output pre, div.cell_output div.output.text_html",
     code: "div.highlight pre",
-    table: "article table",
+    table: "article table:not(div.cell_output table)",  // outputs: measured above
   };
   const cut = (o) => o === "hidden" || o === "clip";
   const texOf = (el) => {
