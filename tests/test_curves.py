@@ -113,6 +113,14 @@ def test_cross_validated_penalty_is_reproducible_and_reported(pair):
         _curves(pair, lam="tuned")
 
 
+def test_cross_validated_penalty_column_without_a_frozen_protocol(pair):
+    # with lam="cv" the table has its readout_lam column even when no protocol asked
+    # has a readout to tune (it raised a KeyError)
+    df = _curves(pair, protocols=("2L",), lam="cv", cv_folds=3)
+    assert "readout_lam" in df.columns
+    assert df["readout_lam"].isna().all()
+
+
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(curves.CACHE_ENV_VAR, str(tmp_path))
     assert curves.default_cache_dir() == tmp_path

@@ -148,7 +148,8 @@ def curve_table(results, job_seeds: list[int], protocols: list[str], params: dic
     df = pd.DataFrame(rows)
     df["alpha"] = df["n"] / params["N"]
     # with lam="cv": the penalty each readout chose (the frozen protocols; NaN for the others)
-    df = df[COLUMNS + (["readout_lam"] if recipe.lam == "cv" else [])]
+    # (the column is there even when no protocol asked has a frozen readout)
+    df = df.reindex(columns=COLUMNS + (["readout_lam"] if recipe.lam == "cv" else []))
     for key, value in {**params, **recipe.asdict()}.items():
         df[key] = value
     df["protocol"] = pd.Categorical(df["protocol"], categories=protocols, ordered=True)
