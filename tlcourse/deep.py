@@ -50,7 +50,7 @@ from .data import Task
 from .diskcache import cached
 from .featuremap import features
 from .networks import DTYPE, TwoLayerNet, resolve_device, torch_generator
-from .protocols import _penalty, _record, _sizes, readout_records
+from .protocols import check_sizes, curve_record, readout_penalty, readout_records
 from .readout import fit_readout
 from .specs import PROTOCOLS, Protocol, Recipe, protocol
 from .stats import error_and_stderr
@@ -227,7 +227,7 @@ def protocol_curve(protocol_name: str, source: DeepNet, target: Task, ns, *, rng
     """
     proto = protocol(protocol_name, hidden_layers=2)
     _check_target(target, source)
-    ns = _sizes(ns, source.N)
+    ns = check_sizes(ns, source.N)
     n_test = check_int(n_test, "n_test", low=1)
     recipe = Recipe.from_settings(recipe, **settings)
     return _curve(proto, source, target, ns, rng, n_test, recipe)
@@ -345,7 +345,7 @@ def _fit(proto: Protocol, source: DeepNet, X: np.ndarray, y: np.ndarray,
         return DeepNet.from_weights(W1, *top.weights(), act, dtype=dtype, device=device)
     if proto.uses_source:  # TL2, and FT2's start
         V = _features((W1, W2), X, act)
-        v = fit_readout(V, y, _penalty(recipe, V, y, rng), check_input=False)
+        v = fit_readout(V, y, readout_penalty(recipe, V, y, rng), check_input=False)
         net = DeepNet.from_weights(W1, W2, v, act, dtype=dtype, device=device)
         if proto.frozen:
             return net
@@ -375,7 +375,7 @@ def _curve(proto: Protocol, source: DeepNet, target: Task, ns: list[int], rng, n
         weights = net.weights()
         err, se = _test_error(weights, X_test, y_test, net.activation)
         train_err = _test_error(weights, X[:n], y[:n], net.activation)[0]
-        records.append(_record(proto.name, n, err, se, train_err))
+        records.append(curve_record(proto.name, n, err, se, train_err))
     return records
 
 

@@ -135,7 +135,7 @@ def protocol_curve(
     """
     proto = specs.protocol(protocol, hidden_layers=1)
     check_target(target, check_source(source))
-    ns = _sizes(ns, source.N)
+    ns = check_sizes(ns, source.N)
     n_test = check_int(n_test, "n_test", low=1)
     recipe = Recipe.from_settings(recipe, **settings)
     g_train, g_test, *g_protocols = as_generator(rng).spawn(2 + len(PROTOCOLS))
@@ -170,7 +170,7 @@ def curve_on_samples(
     """
     proto = specs.protocol(protocol, hidden_layers=1)
     check_source(source)
-    ns = _sizes(ns, source.N)
+    ns = check_sizes(ns, source.N)
     X, y = check_samples(X, y, source.N)
     X_test, y_test = check_samples(X_test, y_test, source.N)
     if max(ns) > len(y):
@@ -203,9 +203,10 @@ def run_protocol(
 # ---------------------------------------------------------------- below: trusted arguments
 
 
-def _penalty(recipe: Recipe, V: np.ndarray, y: np.ndarray, rng) -> float:
+def readout_penalty(recipe: Recipe, V: np.ndarray, y: np.ndarray, rng) -> float:
     """The readout's penalty: the recipe's, or with ``lam="cv"`` the one cross-validation on
-    the training samples ``V``, ``y`` chooses (:func:`tlcourse.readout.select_lam`)."""
+    the training samples ``V``, ``y`` chooses (:func:`tlcourse.readout.select_lam`); shared
+    with :mod:`tlcourse.deep`."""
     if recipe.lam != "cv":
         return recipe.lam
     return readout.select_lam(V, y, recipe.lam_grid, folds=recipe.cv_folds, rng=rng)
@@ -217,7 +218,7 @@ def _readout_net(W, X, y, lam, activation: Activation, *, like: TwoLayerNet | No
     a :class:`Recipe`, whose ``lam="cv"`` is chosen with ``rng``)."""
     V = features(W, X, activation)
     if isinstance(lam, Recipe):
-        lam = _penalty(lam, V, y, rng)
+        lam = readout_penalty(lam, V, y, rng)
     v = readout.fit_readout(V, y, lam, check_input=False)
     kw = {} if like is None else {"dtype": like.W.dtype, "device": like.W.device}
     if device is not None:
@@ -262,7 +263,7 @@ def _curve(proto: Protocol, source: TwoLayerNet, X, y, X_test, y_test, ns: list[
         net = _fit(proto, source, X[:n], y[:n], np.random.default_rng(start), recipe)
         err, se = _test_error(net, X_test, y_test)
         train_err = _test_error(net, X[:n], y[:n])[0]
-        records.append(_record(proto.name, n, err, se, train_err))
+        records.append(curve_record(proto.name, n, err, se, train_err))
     return records
 
 
@@ -274,11 +275,11 @@ def readout_records(name: str, V: np.ndarray, y: np.ndarray, V_test: np.ndarray,
     (``lam="cv"``, whose choice is kept as ``readout_lam``)."""
     records = []
     for n in ns:
-        lam = _penalty(recipe, V[:n], y[:n], np.random.default_rng(start))
+        lam = readout_penalty(recipe, V[:n], y[:n], np.random.default_rng(start))
         v = readout.fit_readout(V[:n], y[:n], lam, check_input=False)
         err, se = error_and_stderr(V_test @ v, y_test)
         train_err = error_and_stderr(V[:n] @ v, y[:n])[0]
-        records.append(_record(name, n, err, se, train_err))
+        records.append(curve_record(name, n, err, se, train_err))
         if recipe.lam == "cv":
             records[-1]["readout_lam"] = lam
     return records
@@ -289,12 +290,14 @@ def _test_error(net: TwoLayerNet, X: np.ndarray, y: np.ndarray) -> tuple[float, 
     return error_and_stderr(outputs(W, v, X, net.phi), y)
 
 
-def _record(name: str, n: int, err: float, se: float, train_err: float) -> dict:
+def curve_record(name: str, n: int, err: float, se: float, train_err: float) -> dict:
+    """One row of a learning-curve table (shared with :mod:`tlcourse.deep`)."""
     return {"protocol": name, "n": n, "test_error": err, "stderr": se,
             "train_error": train_err}
 
 
-def _sizes(ns, N: int) -> list[int]:
+def check_sizes(ns, N: int) -> list[int]:
+    """The checked target sizes ``ns`` (at least one) of inputs of dimension ``N``."""
     if not np.isscalar(ns) and len(ns) == 0:
         raise ValueError("ns must hold at least one target training size")
     return sample_counts(N, ns=ns)
