@@ -135,8 +135,9 @@ def test_monte_carlo_handles_tanh_which_has_no_analytic_route():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"W": np.ones((5, 19))}, ValueError, r"W must have shape \(K, N\) with N = task.N = 20"),
-        ({"W": np.ones(20)}, ValueError, "W must have shape"),
+        ({"W": np.ones((5, 19))}, ValueError, r"W must be \(K, N\) with N = task.N = 20"),
+        ({"W": np.ones(20)}, ValueError, "W must be a 2-d array"),
+        ({"W": np.full((5, 20), np.nan)}, ValueError, "W must be finite"),
         ({"activation": "relu"}, ValueError, "odd activation"),
         ({"activation": "tanh"}, ValueError, "use method='monte-carlo'"),
         ({"activation": "softplus"}, ValueError, "activation must be one of"),

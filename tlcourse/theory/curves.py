@@ -25,7 +25,7 @@ from .._checks import check_array, check_positive
 from ..data import Task, sample_counts
 from ..specs import LAM
 from .batch import BatchResult, solve_gcm_batch
-from .equivalence import feature_covariances
+from .equivalence import check_layer, feature_covariances
 from .gcm import (
     GCMConvergenceWarning,
     _channel_logistic,
@@ -64,15 +64,6 @@ def check_covariances(covariances, K: int, task: Task) -> tuple[np.ndarray, np.n
         raise ValueError(f"Phi must be (K, D_task) = ({K}, {task.theta.size}) for this first "
                          f"layer and task, got {Phi.shape}")
     return Omega, Phi
-
-
-def check_layer(W, task: Task, name: str = "W") -> np.ndarray:
-    """``W`` as a finite (K, N) float array, ``N = task.N``."""
-    W = check_array(W, name, ndim=2)
-    if W.shape[1] != task.N or W.shape[0] < 1:
-        raise ValueError(f"{name} must be (K, N) with N = task.N = {task.N}, got shape "
-                         f"{W.shape}")
-    return W
 
 
 def _checked_covariances(W, task: Task, activation: str, method: str, covariances

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from .. import activations
-from .._checks import RNGLike, as_generator, check_choice, check_int
+from .._checks import RNGLike, as_generator, check_array, check_choice, check_int
 from ..activations import REGISTRY, Activation
 from ..data import Task
 from ..featuremap import features
@@ -86,12 +86,12 @@ def input_moments(task: Task, *, linearised: bool = False) -> tuple[np.ndarray, 
     return sigma.kernel(S), (sigma.slope(np.diag(S)) * F / math.sqrt(D)).T
 
 
-def _check_W(W, task: Task) -> np.ndarray:
-    W = np.asarray(W, dtype=np.float64)
-    if W.ndim != 2 or W.shape[1] != task.N:
-        raise ValueError(f"W must have shape (K, N) with N = task.N = {task.N}, got {W.shape}")
-    if not np.isfinite(W).all():
-        raise ValueError("W must be finite")
+def check_layer(W, task: Task, name: str = "W") -> np.ndarray:
+    """``W`` as a finite (K, N) float array, ``N = task.N`` (every theory function's check)."""
+    W = check_array(W, name, ndim=2)
+    if W.shape[1] != task.N or W.shape[0] < 1:
+        raise ValueError(f"{name} must be (K, N) with N = task.N = {task.N}, got shape "
+                         f"{W.shape}")
     return W
 
 
@@ -122,7 +122,7 @@ def feature_covariances(
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
-    W = _check_W(W, task)
+    W = check_layer(W, task)
     check_choice(method, "method", METHODS)
     phi = _centred(activations.get(activation, network=True), "activation")
     _centred(REGISTRY[task.activation], "the task's activation")
@@ -190,7 +190,7 @@ def covariance_errors(
     """
     if not isinstance(task, Task):
         raise TypeError(f"task must be a Task, got {type(task).__name__}")
-    W = _check_W(W, task)
+    W = check_layer(W, task)
     phi = activations.get(activation, network=True)
     n_samples = check_int(n_samples, "n_samples", low=4)
     names = list(candidates)

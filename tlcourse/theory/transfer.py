@@ -38,8 +38,8 @@ from .._checks import check_choice, check_fraction, check_int, check_positive
 from ..data import Task, make_target
 from ..specs import FRACTION_KNOBS, KNOBS, LAM
 from .batch import BatchResult, eigenbasis, solve_gcm_batch
-from .curves import _sizes, check_layer, curve_table, learning_curve, problem, solve
-from .equivalence import feature_covariances
+from .curves import _sizes, curve_table, learning_curve, problem, solve
+from .equivalence import check_layer, feature_covariances
 
 LAM_BOUNDS = (1e-4, 10.0)  # the default range of the search for the best penalty
 # looser than solve_gcm's default 1e-9: the maps differ from it by ~1e-7 in test error
