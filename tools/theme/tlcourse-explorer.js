@@ -7,6 +7,7 @@
  * when the grid does not hold that setting (the "exclusive" controls: one away from its first
  * value at a time), the other exclusive sliders go back to their first value, visibly. The
  * numbers are never computed here: this script only picks them.
+ * It also keeps every Plotly figure of the page inside its box (followBox, below).
  * Loaded on every page (_config.yml: html_js_files); uses the book's own plotly.js, which
  * tools/templates/layout.html loads on pages with a figure. */
 (function () {
@@ -52,9 +53,23 @@
     window.Plotly.newPlot(plot, base, spec.figure.layout, spec.config).then(() => show(null));
   }
 
+  // Every Plotly figure of the page (explorers and plain figures) follows its box whenever the
+  // box's width changes, also when the window's does not: a scroll bar appearing, the side bar
+  // folding, the page drawn at another height. Plotly's own "responsive" option listens to the
+  // window only, and a resize it handled at the wrong moment left the figure wider than its box.
+  function followBox(plot) {
+    let width = plot.clientWidth;
+    new ResizeObserver(() => {
+      if (plot.clientWidth === width || !plot._fullLayout) return;  // unchanged, or not drawn
+      width = plot.clientWidth;
+      window.Plotly.Plots.resize(plot);
+    }).observe(plot);
+  }
+
   function start() {
     if (!window.Plotly) return;  // no figure on this page
     document.querySelectorAll(".tlcourse-explorer").forEach(setUp);
+    if (window.ResizeObserver) document.querySelectorAll(".plotly-graph-div").forEach(followBox);
   }
 
   if (document.readyState === "loading") {
